@@ -1,0 +1,110 @@
+/**
+ * Argument parsing shared by command families, with Redis's exact rules and
+ * error texts. Integers follow string2ll: optional '-', no '+', no spaces, no
+ * leading zeros, within int64.
+ */
+
+export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
+export const ERR_SYNTAX = 'ERR syntax error';
+export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/** Exact int64 parse (string2ll), or null when the text is not one. */
+export function parseInt64(buf: Buffer): bigint | null {
+  const len = buf.length;
+  if (len === 0 || len > 20) return null;
+  if (len < 16) {
+    const n = parseSmall(buf);
+    return n === null ? null : BigInt(n);
+  }
+  if (!isCanonicalInteger(buf)) return null;
+  const value = BigInt(buf.toString('latin1'));
+  return value > INT64_MAX || value < INT64_MIN ? null : value;
+}
+
+/**
+ * int64 parse returned as a JS number: exact below 2^53, rounded above, which
+ * is fine for indexes, counts and timeouts that are clamped anyway.
+ */
+export function parseInteger(buf: Buffer): number | null {
+  if (buf.length < 16) return parseSmall(buf);
+  const big = parseInt64(buf);
+  return big === null ? null : Number(big);
+}
+
+/** Fast path for up to 15 characters: cannot overflow a double's exact range. */
+function parseSmall(buf: Buffer): number | null {
+  const len = buf.length;
+  if (len === 0) return null;
+  let i = 0;
+  let negative = false;
+  if (buf[0] === 0x2d) {
+    if (len === 1) return null;
+    negative = true;
+    i = 1;
+  }
+  const first = buf[i]!;
+  if (first === 0x30) {
+    // "0" alone is valid; "-0" and "01" are not (string2ll).
+    return len === 1 ? 0 : null;
+  }
+  let value = 0;
+  for (; i < len; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return null;
+    value = value * 10 + d;
+  }
+  return negative ? -value : value;
+}
+
+function isCanonicalInteger(buf: Buffer): boolean {
+  let i = buf[0] === 0x2d ? 1 : 0;
+  if (i === buf.length) return false;
+  if (buf[i] === 0x30) return buf.length === 1;
+  for (; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** Case-insensitive comparison of an argument with an ASCII keyword. */
+export function isKeyword(arg: Buffer, keyword: string): boolean {
+  if (arg.length !== keyword.length) return false;
+  for (let i = 0; i < keyword.length; i++) {
+    let c = arg[i]!;
+    if (c >= 0x61 && c <= 0x7a) c -= 32;
+    let k = keyword.charCodeAt(i);
+    if (k >= 0x61 && k <= 0x7a) k -= 32;
+    if (c !== k) return false;
+  }
+  return true;
+}
+
+/** The key argument as the latin1 string the keyspace maps use. */
+export function keyOf(arg: Buffer): string {
+  return arg.toString('latin1');
+}
+
+/** Back from a keyspace string to the key's bytes. */
+export function keyBytes(key: string): Buffer {
+  return Buffer.from(key, 'latin1');
+}
+
+/**
+ * strtod-style double parse with Redis's getDoubleFromObject rules: no leading
+ * or trailing spaces, full consumption, NaN refused. Accepts inf/-inf.
+ */
+export function parseDouble(buf: Buffer): number | null {
+  const text = buf.toString('latin1');
+  if (text.length === 0 || /^\s|\s$/.test(text)) return null;
+  const lower = text.toLowerCase();
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return null;
+  const value = Number(text);
+  return Number.isNaN(value) ? null : value;
+}

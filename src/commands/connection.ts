@@ -1,0 +1,449 @@
+import type { Client, ClientClass } from '../server/client.js';
+import { describeClient, REDIS_VERSION } from '../server/server.js';
+import { ERR_SYNTAX, isKeyword, parseInt64, parseInteger } from './args.js';
+import type { CommandSpec } from './types.js';
+
+/**
+ * Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO and CLIENT.
+ * Authentication is the `default` user with `requirepass` (ACL users arrive
+ * later): with no password every AUTH for `default` succeeds, as Redis's
+ * nopass default user does.
+ */
+
+function ping(c: Client, argv: Buffer[]): void {
+  if (argv.length > 2) {
+    c.reply.error("ERR wrong number of arguments for 'ping' command");
+    return;
+  }
+  if (argv.length === 1) c.reply.simple('PONG');
+  else c.reply.bulk(argv[1]!);
+}
+
+function echo(c: Client, argv: Buffer[]): void {
+  c.reply.bulk(argv[1]!);
+}
+
+function quit(c: Client): void {
+  c.reply.ok();
+  c.closeAfterReply = true;
+}
+
+/** Checks a user/password pair against the default user. */
+function authenticate(c: Client, user: Buffer, password: Buffer): boolean {
+  const required = c.server.requirePass;
+  const ok = user.toString() === 'default' && (required === '' || password.toString() === required);
+  if (ok) {
+    c.authenticated = true;
+    c.user = 'default';
+  }
+  return ok;
+}
+
+const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+
+function auth(c: Client, argv: Buffer[]): void {
+  if (argv.length > 3) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  let user: Buffer;
+  let password: Buffer;
+  if (argv.length === 2) {
+    if (c.server.requirePass === '') {
+      c.reply.error(
+        'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+      );
+      return;
+    }
+    user = Buffer.from('default');
+    password = argv[1]!;
+  } else {
+    user = argv[1]!;
+    password = argv[2]!;
+  }
+  if (authenticate(c, user, password)) {
+    c.reply.ok();
+  } else {
+    c.server.log.verbose(`Authentication failed for client ${c.addr}`);
+    c.reply.error(WRONGPASS);
+  }
+}
+
+function hello(c: Client, argv: Buffer[]): void {
+  let version = 0;
+  let next = 1;
+  if (argv.length >= 2) {
+    const parsed = parseInteger(argv[next++]!);
+    if (parsed === null) {
+      c.reply.error('ERR Protocol version is not an integer or out of range');
+      return;
+    }
+    if (parsed < 2 || parsed > 3) {
+      c.reply.error('NOPROTO unsupported protocol version');
+      return;
+    }
+    version = parsed;
+  }
+  let user: Buffer | null = null;
+  let password: Buffer | null = null;
+  let name: Buffer | null = null;
+  for (let j = next; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (isKeyword(argv[j]!, 'AUTH') && more >= 2) {
+      user = argv[j + 1]!;
+      password = argv[j + 2]!;
+      j += 2;
+    } else if (isKeyword(argv[j]!, 'SETNAME') && more >= 1) {
+      name = argv[j + 1]!;
+      j++;
+    } else {
+      c.reply.error(`ERR Syntax error in HELLO option '${argv[j]!.toString()}'`);
+      return;
+    }
+  }
+  if (user !== null && password !== null && !authenticate(c, user, password)) {
+    c.reply.error(WRONGPASS);
+    return;
+  }
+  if (!c.authenticated) {
+    c.reply.error(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
+    return;
+  }
+  if (name !== null && !setName(c, name)) return;
+  if (version !== 0) c.reply.resp = version as 2 | 3;
+
+  const r = c.reply;
+  r.mapHeader(7);
+  r.bulkString('server');
+  r.bulkString('redis');
+  r.bulkString('version');
+  r.bulkString(REDIS_VERSION);
+  r.bulkString('proto');
+  r.integer(r.resp);
+  r.bulkString('id');
+  r.integer(c.id);
+  r.bulkString('mode');
+  r.bulkString('standalone');
+  r.bulkString('role');
+  r.bulkString('master');
+  r.bulkString('modules');
+  r.arrayHeader(0);
+}
+
+function reset(c: Client): void {
+  c.reply.resp = 2;
+  c.db = c.server.keyspace.databases[0]!;
+  c.name = '';
+  c.replyMode = 'on';
+  c.skipNextReply = false;
+  if (c.monitor) {
+    c.monitor = false;
+    c.server.monitors.delete(c);
+  }
+  c.authenticated = !c.server.authRequired();
+  c.user = 'default';
+  c.reply.simple('RESET');
+}
+
+/** Validates and sets a client name; replies with the error on failure. */
+function setName(c: Client, name: Buffer): boolean {
+  for (const byte of name) {
+    if (byte < 0x21 || byte > 0x7e) {
+      c.reply.error('ERR Client names cannot contain spaces, newlines or special characters.');
+      return false;
+    }
+  }
+  c.name = name.toString('latin1');
+  return true;
+}
+
+function clientId(c: Client): void {
+  c.reply.integer(c.id);
+}
+
+function clientGetname(c: Client): void {
+  if (c.name === '') c.reply.nullBulk();
+  else c.reply.bulkString(c.name);
+}
+
+function clientSetname(c: Client, argv: Buffer[]): void {
+  if (setName(c, argv[2]!)) c.reply.ok();
+}
+
+function clientInfo(c: Client): void {
+  c.reply.verbatim(`${describeClient(c.server, c)}\n`);
+}
+
+const CLIENT_TYPES: Record<string, ClientClass | 'master'> = {
+  normal: 'normal',
+  replica: 'replica',
+  slave: 'replica',
+  pubsub: 'pubsub',
+  master: 'master',
+};
+
+function clientList(c: Client, argv: Buffer[]): void {
+  let typeFilter: string | null = null;
+  let ids: Set<number> | null = null;
+  for (let j = 2; j < argv.length; j++) {
+    if (isKeyword(argv[j]!, 'TYPE') && j + 1 < argv.length) {
+      const name = argv[++j]!.toString().toLowerCase();
+      if (CLIENT_TYPES[name] === undefined) {
+        c.reply.error(`ERR Unknown client type '${argv[j]!.toString()}'`);
+        return;
+      }
+      typeFilter = CLIENT_TYPES[name]!;
+    } else if (isKeyword(argv[j]!, 'ID') && j + 1 < argv.length) {
+      ids = new Set();
+      for (j++; j < argv.length; j++) {
+        const id = parseInteger(argv[j]!);
+        if (id === null || id <= 0) {
+          c.reply.error('ERR Invalid client ID');
+          return;
+        }
+        ids.add(id);
+      }
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  let out = '';
+  for (const client of c.server.clients.values()) {
+    if (typeFilter !== null && client.clientClass !== typeFilter) continue;
+    if (ids !== null && !ids.has(client.id)) continue;
+    out += `${describeClient(c.server, client)}\n`;
+  }
+  c.reply.verbatim(out);
+}
+
+function clientKill(c: Client, argv: Buffer[]): void {
+  const server = c.server;
+  if (argv.length === 3) {
+    // Old form: CLIENT KILL addr:port, error when nobody matches.
+    const addr = argv[2]!.toString();
+    const target = [...server.clients.values()].find((x) => x.addr === addr);
+    if (target === undefined) {
+      c.reply.error('ERR No such client');
+      return;
+    }
+    c.reply.ok();
+    killClient(c, target);
+    return;
+  }
+  let id: number | null = null;
+  let addr: string | null = null;
+  let laddr: string | null = null;
+  let type: string | null = null;
+  let user: string | null = null;
+  let skipMe = true;
+  for (let j = 2; j < argv.length; j += 2) {
+    if (j + 1 >= argv.length) {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+    const value = argv[j + 1]!;
+    const option = argv[j]!;
+    if (isKeyword(option, 'ID')) {
+      const parsed = parseInt64(value);
+      if (parsed === null || parsed <= 0n) {
+        c.reply.error('ERR client-id should be greater than 0');
+        return;
+      }
+      id = Number(parsed);
+    } else if (isKeyword(option, 'ADDR')) {
+      addr = value.toString();
+    } else if (isKeyword(option, 'LADDR')) {
+      laddr = value.toString();
+    } else if (isKeyword(option, 'TYPE')) {
+      const name = value.toString().toLowerCase();
+      if (CLIENT_TYPES[name] === undefined) {
+        c.reply.error(`ERR Unknown client type '${value.toString()}'`);
+        return;
+      }
+      type = CLIENT_TYPES[name]!;
+    } else if (isKeyword(option, 'USER')) {
+      user = value.toString();
+    } else if (isKeyword(option, 'SKIPME')) {
+      if (isKeyword(value, 'YES')) skipMe = true;
+      else if (isKeyword(value, 'NO')) skipMe = false;
+      else {
+        c.reply.error(ERR_SYNTAX);
+        return;
+      }
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const victims = [...server.clients.values()].filter(
+    (x) =>
+      (id === null || x.id === id) &&
+      (addr === null || x.addr === addr) &&
+      (laddr === null || x.laddr === laddr) &&
+      (type === null || x.clientClass === type) &&
+      (user === null || x.user === user) &&
+      !(skipMe && x === c),
+  );
+  c.reply.integer(victims.length);
+  for (const victim of victims) killClient(c, victim);
+}
+
+/** Killing yourself closes after the reply, as Redis does. */
+function killClient(c: Client, victim: Client): void {
+  if (victim === c) c.closeAfterReply = true;
+  else victim.kill();
+}
+
+function clientReply(c: Client, argv: Buffer[]): void {
+  const mode = argv[2]!;
+  if (isKeyword(mode, 'ON')) {
+    c.replyMode = 'on';
+    c.skipNextReply = false;
+    c.reply.muted = false;
+    c.reply.ok();
+  } else if (isKeyword(mode, 'OFF')) {
+    c.replyMode = 'off';
+  } else if (isKeyword(mode, 'SKIP')) {
+    if (c.replyMode === 'on') c.skipNextReply = true;
+  } else {
+    c.reply.error(ERR_SYNTAX);
+  }
+}
+
+/**
+ * CLIENT PAUSE ms [WRITE|ALL]: commands from normal clients wait (in order)
+ * until the pause ends; WRITE holds only commands that may modify data.
+ */
+function clientPause(c: Client, argv: Buffer[]): void {
+  const timeout = parseInt64(argv[2]!);
+  if (timeout === null) {
+    c.reply.error('ERR timeout is not an integer or out of range');
+    return;
+  }
+  if (timeout < 0n) {
+    c.reply.error('ERR timeout is negative');
+    return;
+  }
+  let mode: 'write' | 'all' = 'all';
+  if (argv.length === 4) {
+    if (isKeyword(argv[3]!, 'WRITE')) mode = 'write';
+    else if (isKeyword(argv[3]!, 'ALL')) mode = 'all';
+    else {
+      c.reply.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      return;
+    }
+  } else if (argv.length > 4) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const until = Date.now() + Number(timeout);
+  const current = c.server.pause;
+  // A new pause never shortens or weakens one in force.
+  c.server.pause = {
+    mode: current !== null && current.mode === 'all' ? 'all' : mode,
+    until: current !== null ? Math.max(current.until, until) : until,
+  };
+  c.reply.ok();
+}
+
+function clientUnpause(c: Client): void {
+  c.reply.ok();
+  c.server.unpause();
+}
+
+function clientNoEvict(c: Client, argv: Buffer[]): void {
+  if (isKeyword(argv[2]!, 'ON') || isKeyword(argv[2]!, 'OFF')) c.reply.ok();
+  else c.reply.error(ERR_SYNTAX);
+}
+
+function clientGetredir(c: Client): void {
+  c.reply.integer(-1);
+}
+
+function clientUnblock(c: Client, argv: Buffer[]): void {
+  const id = parseInteger(argv[2]!);
+  if (id === null) {
+    c.reply.error(ERR_NOT_INTEGER_OR_RANGE);
+    return;
+  }
+  if (argv.length === 4 && !isKeyword(argv[3]!, 'TIMEOUT') && !isKeyword(argv[3]!, 'ERROR')) {
+    c.reply.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+    return;
+  }
+  // No command blocks yet (blocking pops arrive with the data types), so no
+  // client can be unblocked.
+  c.reply.integer(0);
+}
+
+const ERR_NOT_INTEGER_OR_RANGE = 'ERR value is not an integer or out of range';
+
+function clientHelp(c: Client): void {
+  const lines = [
+    'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    'GETNAME',
+    '    Return the name of the current connection.',
+    'ID',
+    '    Return the ID of the current connection.',
+    'INFO',
+    '    Return information about the current client connection.',
+    'KILL <ip:port>',
+    '    Kill connection made from <ip:port>.',
+    'KILL <option> <value> [<option> <value> [...]]',
+    '    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.',
+    'LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <id> [<id> ...]]',
+    '    Return information about client connections.',
+    'UNPAUSE',
+    '    Stop the current client pause, resuming traffic.',
+    'PAUSE <timeout> [WRITE|ALL]',
+    '    Suspend all, or just write, clients for <timeout> milliseconds.',
+    'REPLY (ON|OFF|SKIP)',
+    '    Control the replies sent to the current connection.',
+    'SETNAME <name>',
+    '    Assign the name <name> to the current connection.',
+    'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+    '    Unblock the specified blocked client.',
+    'NO-EVICT (ON|OFF)',
+    '    Protect the current client connection from eviction.',
+    'HELP',
+    '    Print this help.',
+  ];
+  c.reply.arrayHeader(lines.length);
+  for (const line of lines) c.reply.simple(line);
+}
+
+const CONNECTION = 'connection' as const;
+const NO_KEYS = { firstKey: 0, lastKey: 0, step: 0 } as const;
+
+function clientSub(name: string, arity: number, summary: string, handler: CommandSpec['handler'], flags: CommandSpec['flags'] = ['noscript', 'loading', 'stale']): CommandSpec {
+  return { name, arity, flags, ...NO_KEYS, group: CONNECTION, since: '2.4.0', complexity: 'O(1)', summary, handler };
+}
+
+export const connectionCommands: readonly CommandSpec[] = [
+  { name: 'ping', arity: -1, flags: ['fast', 'sentinel'], ...NO_KEYS, group: CONNECTION, since: '1.0.0', complexity: 'O(1)', summary: 'Test the connection', handler: ping },
+  { name: 'echo', arity: 2, flags: ['fast'], ...NO_KEYS, group: CONNECTION, since: '1.0.0', complexity: 'O(1)', summary: 'Return the given string', handler: echo },
+  { name: 'quit', arity: -1, flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], ...NO_KEYS, group: CONNECTION, since: '1.0.0', complexity: 'O(1)', summary: 'Close the connection', handler: quit },
+  { name: 'reset', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel'], ...NO_KEYS, group: CONNECTION, since: '6.2.0', complexity: 'O(1)', summary: 'Reset the connection state', handler: reset },
+  { name: 'auth', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel', 'allow_busy'], ...NO_KEYS, group: CONNECTION, since: '1.0.0', complexity: 'O(N) where N is the number of passwords defined for the user', summary: 'Authenticate the connection', handler: auth },
+  { name: 'hello', arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel', 'allow_busy'], ...NO_KEYS, group: CONNECTION, since: '6.0.0', complexity: 'O(1)', summary: 'Handshake: protocol version, authentication and client name', handler: hello },
+  {
+    name: 'client', arity: -2, flags: ['sentinel'], ...NO_KEYS, group: CONNECTION, since: '2.4.0', complexity: 'Depends on subcommand', summary: 'Manage client connections',
+    subcommands: [
+      clientSub('id', 2, 'ID of the current connection', clientId),
+      clientSub('getname', 2, 'Name of the current connection', clientGetname),
+      clientSub('setname', 3, 'Set the name of the current connection', clientSetname),
+      clientSub('info', 2, 'Information about the current connection', clientInfo),
+      clientSub('list', -2, 'List client connections', clientList, ['admin', 'noscript', 'loading', 'stale']),
+      clientSub('kill', -3, 'Kill client connections', clientKill, ['admin', 'noscript', 'loading', 'stale']),
+      clientSub('reply', 3, 'Control replies to this connection', clientReply),
+      clientSub('pause', -3, 'Suspend clients for a while', clientPause, ['admin', 'noscript', 'loading', 'stale']),
+      clientSub('unpause', 2, 'Resume clients suspended by CLIENT PAUSE', clientUnpause, ['admin', 'noscript', 'loading', 'stale']),
+      clientSub('no-evict', 3, 'Exempt this connection from client eviction', clientNoEvict, ['admin', 'noscript', 'loading', 'stale']),
+      clientSub('getredir', 2, 'Client-side caching redirection (always -1: tracking is not supported)', clientGetredir),
+      clientSub('unblock', -3, 'Unblock a client blocked in a blocking command', clientUnblock, ['admin', 'noscript', 'loading', 'stale']),
+      clientSub('help', 2, 'Help on CLIENT subcommands', clientHelp),
+    ],
+  },
+];

@@ -1,0 +1,595 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '../server/client.js';
+import { renderInfo } from '../server/info.js';
+import { encodingOf, refcountOf } from '../store/encoding.js';
+import { isString } from '../store/values.js';
+import type { Database, Entry } from '../store/database.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, isKeyword, keyOf, parseDouble, parseInteger } from './args.js';
+import type { Command, CommandSpec } from './types.js';
+import { aclCategories, commandKeys, describeCommandDocs, describeCommandInfo } from './introspection.js';
+import { globMatch } from '../store/glob.js';
+
+/**
+ * Server administration: INFO, CONFIG, COMMAND, DEBUG, MONITOR, SHUTDOWN,
+ * TIME, ROLE, LASTSAVE, SLOWLOG, LATENCY and MEMORY.
+ */
+
+function info(c: Client, argv: Buffer[]): void {
+  c.reply.verbatim(renderInfo(c.server, argv.slice(1).map((a) => a.toString())));
+}
+
+function configGet(c: Client, argv: Buffer[]): void {
+  const pairs = c.server.config.getMatching(argv.slice(2).map((a) => a.toString()));
+  c.reply.mapHeader(pairs.length);
+  for (const [name, value] of pairs) {
+    c.reply.bulkString(name);
+    c.reply.bulkString(value);
+  }
+}
+
+function configSet(c: Client, argv: Buffer[]): void {
+  if ((argv.length - 2) % 2 !== 0) {
+    c.reply.error("ERR wrong number of arguments for 'config|set' command");
+    return;
+  }
+  const pairs: Array<[string, string]> = [];
+  for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!.toString(), argv[i + 1]!.toString()]);
+  try {
+    c.server.config.set(pairs);
+  } catch (err) {
+    c.reply.error((err as Error).message);
+    return;
+  }
+  c.reply.ok();
+}
+
+function configResetstat(c: Client): void {
+  const server = c.server;
+  server.stats.reset();
+  for (const cmd of server.commands.everyCommand()) cmd.stats.reset();
+  const k = server.keyspace.stats;
+  k.expiredKeys = k.keyspaceHits = k.keyspaceMisses = 0;
+  server.memoryPeak = 0;
+  c.reply.ok();
+}
+
+function configRewrite(c: Client): void {
+  try {
+    c.server.config.rewrite();
+  } catch (err) {
+    c.server.log.warning(`CONFIG REWRITE failed: ${(err as Error).message}`);
+    c.reply.error((err as Error).message);
+    return;
+  }
+  c.server.log.notice('CONFIG REWRITE executed with success.');
+  c.reply.ok();
+}
+
+function helpReply(c: Client, lines: string[]): void {
+  c.reply.arrayHeader(lines.length);
+  for (const line of lines) c.reply.simple(line);
+}
+
+function configHelp(c: Client): void {
+  helpReply(c, [
+    'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    'GET <pattern>',
+    '    Return parameters matching the glob-like <pattern> and their values.',
+    'SET <directive> <value>',
+    '    Set the configuration <directive> to <value>.',
+    'RESETSTAT',
+    '    Reset statistics reported by the INFO command.',
+    'REWRITE',
+    '    Rewrite the configuration file.',
+    'HELP',
+    '    Print this help.',
+  ]);
+}
+
+function commandAll(c: Client): void {
+  const all = c.server.commands.all;
+  c.reply.arrayHeader(all.length);
+  for (const cmd of all) describeCommandInfo(c, cmd);
+}
+
+function commandCount(c: Client): void {
+  c.reply.integer(c.server.commands.all.length);
+}
+
+function commandInfo(c: Client, argv: Buffer[]): void {
+  if (argv.length === 2) {
+    commandAll(c);
+    return;
+  }
+  c.reply.arrayHeader(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const cmd = lookupByFullName(c, argv[i]!.toString());
+    if (cmd === undefined) c.reply.nullArray();
+    else describeCommandInfo(c, cmd);
+  }
+}
+
+/** Accepts `config|get` style names, as COMMAND INFO/DOCS do in Redis 7. */
+function lookupByFullName(c: Client, name: string): Command | undefined {
+  const [base, sub] = name.toLowerCase().split('|');
+  const cmd = c.server.commands.lookupName(base!);
+  if (sub === undefined || cmd === undefined) return cmd;
+  return cmd.subcommands?.get(sub);
+}
+
+function commandDocs(c: Client, argv: Buffer[]): void {
+  const wanted: Command[] = [];
+  if (argv.length === 2) {
+    wanted.push(...c.server.commands.all);
+  } else {
+    for (let i = 2; i < argv.length; i++) {
+      const cmd = lookupByFullName(c, argv[i]!.toString());
+      if (cmd !== undefined) wanted.push(cmd);
+    }
+  }
+  c.reply.mapHeader(wanted.length);
+  for (const cmd of wanted) {
+    c.reply.bulkString(cmd.fullName);
+    describeCommandDocs(c, cmd);
+  }
+}
+
+function commandList(c: Client, argv: Buffer[]): void {
+  let filter: ((cmd: Command) => boolean) | null = null;
+  if (argv.length > 2) {
+    if (argv.length !== 5 || !isKeyword(argv[2]!, 'FILTERBY')) {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+    const value = argv[4]!.toString();
+    if (isKeyword(argv[3]!, 'PATTERN')) {
+      filter = (cmd) => globMatch(value.toLowerCase(), cmd.fullName, true);
+    } else if (isKeyword(argv[3]!, 'ACLCAT')) {
+      filter = (cmd) => aclCategories(cmd).includes(value.toLowerCase());
+    } else if (isKeyword(argv[3]!, 'MODULE')) {
+      filter = () => false;
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const names: string[] = [];
+  for (const cmd of c.server.commands.everyCommand()) {
+    if (filter === null || filter(cmd)) names.push(cmd.fullName);
+  }
+  c.reply.arrayHeader(names.length);
+  for (const name of names) c.reply.bulkString(name);
+}
+
+function commandGetkeys(c: Client, argv: Buffer[]): void {
+  const target = argv.slice(2);
+  const cmd = c.server.commands.lookup(target);
+  if (cmd === undefined) {
+    c.reply.error('ERR Invalid command specified');
+    return;
+  }
+  const arity = cmd.spec.arity;
+  if ((arity > 0 && target.length !== arity) || target.length < -arity) {
+    c.reply.error('ERR Invalid number of arguments specified for command');
+    return;
+  }
+  const keys = commandKeys(cmd, target);
+  if (keys.length === 0) {
+    c.reply.error('ERR The command has no key arguments');
+    return;
+  }
+  c.reply.arrayHeader(keys.length);
+  for (const k of keys) c.reply.bulk(k);
+}
+
+function commandHelp(c: Client): void {
+  helpReply(c, [
+    'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    '(no subcommand)',
+    '    Return details about all commands.',
+    'COUNT',
+    '    Return the total number of commands in this server.',
+    'LIST',
+    '    Return a list of all commands in this server.',
+    'INFO [<command-name> ...]',
+    '    Return details about multiple commands.',
+    'DOCS [<command-name> ...]',
+    '    Return documentation details about multiple commands.',
+    'GETKEYS <full-command>',
+    '    Return the keys from a full command.',
+    'HELP',
+    '    Print this help.',
+  ]);
+}
+
+function time(c: Client): void {
+  const nowUs = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() * 1000) % 1000));
+  c.reply.arrayHeader(2);
+  c.reply.bulkString((nowUs / 1000000n).toString());
+  c.reply.bulkString((nowUs % 1000000n).toString());
+}
+
+function lastsave(c: Client): void {
+  c.reply.integer(Math.floor(c.server.lastSave / 1000));
+}
+
+function role(c: Client): void {
+  c.reply.arrayHeader(3);
+  c.reply.bulkString('master');
+  c.reply.integer(0);
+  c.reply.arrayHeader(0);
+}
+
+function monitor(c: Client): void {
+  if (c.monitor) return;
+  c.monitor = true;
+  c.server.monitors.add(c);
+  c.reply.ok();
+}
+
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Persistence arrives in a later
+ * milestone: SAVE is refused (an explicit request to persist must not be
+ * silently dropped); the implicit save of configured save points is skipped
+ * with a warning in the log.
+ */
+function shutdown(c: Client, argv: Buffer[]): void {
+  let save = false;
+  let nosave = false;
+  let abort = false;
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (isKeyword(arg, 'NOSAVE')) nosave = true;
+    else if (isKeyword(arg, 'SAVE')) save = true;
+    else if (isKeyword(arg, 'NOW') || isKeyword(arg, 'FORCE')) continue;
+    else if (isKeyword(arg, 'ABORT')) abort = true;
+    else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  if ((abort && argv.length !== 2) || (save && nosave)) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  if (abort) {
+    c.reply.error('ERR No shutdown in progress.');
+    return;
+  }
+  if (save) {
+    c.server.log.warning('Error trying to save the DB, can\'t exit: RDB persistence is not implemented yet.');
+    c.reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
+    return;
+  }
+  c.server.requestShutdown('User requested shutdown...', nosave);
+}
+
+function debugCommand(c: Client, argv: Buffer[]): void {
+  const sub = argv[1]!.toString().toLowerCase();
+  const server = c.server;
+  switch (sub) {
+    case 'help':
+      helpReply(c, [
+        'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        'DIGEST',
+        '    Output a hex signature representing the current DB content.',
+        'DIGEST-VALUE <key> [<key> ...]',
+        '    Output a hex signature of the values of all the specified keys.',
+        'LOG <message>',
+        '    Write <message> to the server log.',
+        'OBJECT <key>',
+        '    Show low level info about the <key> and associated value.',
+        'PROTOCOL <type>',
+        '    Reply with a test value of the specified type.',
+        'SET-ACTIVE-EXPIRE <0|1>',
+        '    Setting it to 0 disables expiring keys in background when they are not accessed.',
+        'SLEEP <seconds>',
+        '    Stop the server for <seconds>. Decimals allowed.',
+        'HELP',
+        '    Print this help.',
+      ]);
+      return;
+    case 'sleep': {
+      const seconds = argv.length === 3 ? parseDouble(argv[2]!) : null;
+      if (seconds === null) break;
+      // Deliberately blocks the event loop: that is what DEBUG SLEEP is for.
+      const until = performance.now() + seconds * 1000;
+      while (performance.now() < until) {
+        // busy wait
+      }
+      c.reply.ok();
+      return;
+    }
+    case 'set-active-expire': {
+      const value = argv.length === 3 ? parseInteger(argv[2]!) : null;
+      if (value === null) break;
+      server.activeExpireEnabled = value !== 0;
+      c.reply.ok();
+      return;
+    }
+    case 'object': {
+      if (argv.length !== 3) break;
+      const entry = c.db.peek(keyOf(argv[2]!));
+      if (entry === undefined) {
+        c.reply.error('ERR no such key');
+        return;
+      }
+      const idle = Math.floor((server.keyspace.lruClock - entry.lastAccess) / 1000);
+      c.reply.simple(
+        `Value at:0x${entry.slot.toString(16)} refcount:${refcountOf(entry)} encoding:${encodingOf(entry)} ` +
+          `serializedlength:${entry.value.length} lru:${Math.floor(entry.lastAccess / 1000) & 0xffffff} lru_seconds_idle:${idle}`,
+      );
+      return;
+    }
+    case 'digest':
+      if (argv.length !== 2) break;
+      c.reply.simple(datasetDigest(server.keyspace.databases).toString('hex'));
+      return;
+    case 'digest-value':
+      c.reply.arrayHeader(argv.length - 2);
+      for (let i = 2; i < argv.length; i++) {
+        const entry = c.db.find(keyOf(argv[i]!));
+        const digest = Buffer.alloc(20);
+        if (entry !== undefined) mixEntry(digest, entry);
+        c.reply.simple(digest.toString('hex'));
+      }
+      return;
+    case 'log':
+      if (argv.length !== 3) break;
+      server.log.warning(`DEBUG LOG: ${argv[2]!.toString()}`);
+      c.reply.ok();
+      return;
+    case 'protocol':
+      if (argv.length !== 3) break;
+      debugProtocol(c, argv[2]!.toString().toLowerCase());
+      return;
+  }
+  c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString()}'. Try DEBUG HELP.`);
+}
+
+function debugProtocol(c: Client, kind: string): void {
+  const r = c.reply;
+  switch (kind) {
+    case 'string': return r.bulkString('Hello World');
+    case 'integer': return r.integer(12345);
+    case 'double': return r.double('3.141');
+    case 'bignum': return r.bigInteger(1234567999999999999999999999999999999n);
+    case 'null': return r.nullBulk();
+    case 'array': r.arrayHeader(3); for (let j = 0; j < 3; j++) r.integer(j); return;
+    case 'set': r.setHeader(3); for (let j = 0; j < 3; j++) r.integer(j); return;
+    case 'map': r.mapHeader(3); for (let j = 0; j < 3; j++) { r.integer(j); r.boolean(j === 1); } return;
+    case 'true': return r.boolean(true);
+    case 'false': return r.boolean(false);
+    case 'verbatim': return r.verbatim('This is a verbatim\nstring');
+  }
+  r.error('ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false');
+}
+
+/**
+ * DEBUG DIGEST with Redis's algorithm (computeDatasetDigest), so a digest taken
+ * here can be compared with one taken from a real redis-server holding the
+ * same data: per key, SHA1-mix the key, the type and the value; xor the key
+ * digests together (order independent); mix in each non-empty db's index.
+ */
+export function datasetDigest(databases: Database[]): Buffer {
+  const final = Buffer.alloc(20);
+  for (const db of databases) {
+    if (db.size === 0) continue;
+    const index = Buffer.alloc(4);
+    index.writeUInt32BE(db.id);
+    mixDigest(final, index);
+    for (const [key, entry] of db.dict) {
+      const digest = Buffer.alloc(20);
+      mixDigest(digest, Buffer.from(key, 'latin1'));
+      mixEntry(digest, entry);
+      xorDigest(final, digest);
+    }
+  }
+  return final;
+}
+
+function mixEntry(digest: Buffer, entry: Entry): void {
+  const type = Buffer.alloc(4);
+  type.writeUInt32BE(0); // OBJ_STRING
+  mixDigest(digest, type);
+  if (isString(entry.value)) mixDigest(digest, entry.value);
+  if (entry.expireAt !== 0) xorDigest(digest, Buffer.from('!!expire!!'));
+}
+
+function sha1(data: Buffer): Buffer {
+  return createHash('sha1').update(data).digest();
+}
+
+function xorDigest(digest: Buffer, data: Buffer): void {
+  const hash = sha1(data);
+  for (let j = 0; j < 20; j++) digest[j]! ^= hash[j]!;
+}
+
+function mixDigest(digest: Buffer, data: Buffer): void {
+  xorDigest(digest, data);
+  sha1(digest).copy(digest);
+}
+
+function slowlogGet(c: Client, argv: Buffer[]): void {
+  let count = 10;
+  if (argv.length === 3) {
+    const n = parseInteger(argv[2]!);
+    if (n === null) {
+      c.reply.error(ERR_NOT_INTEGER);
+      return;
+    }
+    if (n < -1) {
+      c.reply.error('ERR count should be greater than or equal to -1');
+      return;
+    }
+    count = n;
+  }
+  const entries = c.server.slowlog.latest(count);
+  c.reply.arrayHeader(entries.length);
+  for (const e of entries) {
+    c.reply.arrayHeader(6);
+    c.reply.integer(e.id);
+    c.reply.integer(e.timestamp);
+    c.reply.integer(e.durationUs);
+    c.reply.arrayHeader(e.argv.length);
+    for (const a of e.argv) c.reply.bulk(a);
+    c.reply.bulkString(e.addr);
+    c.reply.bulkString(e.name);
+  }
+}
+
+function slowlogHelp(c: Client): void {
+  helpReply(c, [
+    'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    'GET [<count>]',
+    '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+    'LEN',
+    '    Return the length of the slowlog.',
+    'RESET',
+    '    Reset the slowlog.',
+    'HELP',
+    '    Prints this help.',
+  ]);
+}
+
+/**
+ * LATENCY: the latency monitor is not implemented. With Redis's default
+ * `latency-monitor-threshold 0` Redis records nothing either, so LATEST,
+ * HISTORY and RESET answer exactly what a default Redis answers.
+ */
+function latencyEmpty(c: Client): void {
+  c.reply.arrayHeader(0);
+}
+
+function latencyReset(c: Client): void {
+  c.reply.integer(0);
+}
+
+function latencyDoctor(c: Client): void {
+  c.reply.verbatim(
+    'Dave, no latency spike was observed during the lifetime of this instance, nice job! (The latency monitor is not implemented in resplica.)\n',
+  );
+}
+
+function latencyHelp(c: Client): void {
+  helpReply(c, [
+    'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    'DOCTOR',
+    '    Return a human readable latency analysis report.',
+    'HISTORY <event>',
+    '    Return time-latency samples for the <event> class.',
+    'LATEST',
+    '    Return the latest latency samples for all events.',
+    'RESET [<event> ...]',
+    '    Reset latency data of one or more <event> classes.',
+    'HELP',
+    '    Prints this help.',
+  ]);
+}
+
+/**
+ * MEMORY USAGE: an estimate in the spirit of Redis's objectComputeSize
+ * (dictionary entry, key, object header, value), rounded to allocator size
+ * classes the way jemalloc would.
+ */
+function memoryUsage(c: Client, argv: Buffer[]): void {
+  if (argv.length !== 3 && !(argv.length === 5 && isKeyword(argv[3]!, 'SAMPLES'))) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const key = argv[2]!;
+  const entry = c.db.find(keyOf(key));
+  if (entry === undefined) {
+    c.reply.nullBulk();
+    return;
+  }
+  const encoding = encodingOf(entry);
+  const valueBytes = encoding === 'int' ? 0 : allocSize(entry.value.length + (encoding === 'embstr' ? 19 : 9));
+  const objectHeader = encoding === 'embstr' ? 0 : 16;
+  const keyBytes = allocSize(key.length + 4);
+  c.reply.integer(24 + keyBytes + objectHeader + valueBytes);
+}
+
+function allocSize(n: number): number {
+  if (n <= 8) return 8;
+  if (n <= 128) return Math.ceil(n / 16) * 16;
+  const pow = 2 ** Math.floor(Math.log2(n - 1));
+  const step = pow / 4;
+  return Math.ceil(n / step) * step;
+}
+
+function memoryHelp(c: Client): void {
+  helpReply(c, [
+    'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    'USAGE <key> [SAMPLES <count>]',
+    '    Return memory in bytes used by <key> and its value (an estimate).',
+    'HELP',
+    '    Print this help.',
+  ]);
+}
+
+const SERVER = 'server' as const;
+const NO_KEYS = { firstKey: 0, lastKey: 0, step: 0 } as const;
+
+function sub(name: string, arity: number, flags: CommandSpec['flags'], summary: string, handler: CommandSpec['handler'], since = '2.0.0'): CommandSpec {
+  return { name, arity, flags, ...NO_KEYS, group: SERVER, since, complexity: 'O(1)', summary, handler };
+}
+
+const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
+
+export const serverCommands: readonly CommandSpec[] = [
+  { name: 'info', arity: -1, flags: ['loading', 'stale', 'sentinel'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'O(1)', summary: 'Information and statistics about the server', acl: ['dangerous'], handler: info },
+  {
+    name: 'config', arity: -2, flags: [], ...NO_KEYS, group: SERVER, since: '2.0.0', complexity: 'Depends on subcommand', summary: 'Configuration at runtime',
+    subcommands: [
+      sub('get', -3, [...ADMIN], 'Values of configuration parameters', configGet),
+      sub('set', -4, [...ADMIN], 'Set configuration parameters, all or nothing', configSet),
+      sub('resetstat', 2, [...ADMIN], 'Reset the statistics INFO reports', configResetstat),
+      sub('rewrite', 2, [...ADMIN], 'Rewrite the configuration file with the running configuration', configRewrite),
+      sub('help', 2, ['loading', 'stale'], 'Help on CONFIG subcommands', configHelp),
+    ],
+  },
+  {
+    name: 'command', arity: -1, flags: ['loading', 'stale', 'sentinel'], ...NO_KEYS, group: SERVER, since: '2.8.13', complexity: 'O(N) where N is the number of commands', summary: 'Details about commands', handler: commandAll,
+    subcommands: [
+      sub('count', 2, ['loading', 'stale'], 'Number of commands', commandCount),
+      sub('info', -2, ['loading', 'stale'], 'Details about commands', commandInfo),
+      sub('docs', -2, ['loading', 'stale'], 'Documentation of commands', commandDocs),
+      sub('list', -2, ['loading', 'stale'], 'Names of commands', commandList),
+      sub('getkeys', -3, ['loading', 'stale'], 'Keys of a full command', commandGetkeys),
+      sub('help', 2, ['loading', 'stale'], 'Help on COMMAND subcommands', commandHelp),
+    ],
+  },
+  { name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], ...NO_KEYS, group: SERVER, since: '2.6.0', complexity: 'O(1)', summary: 'Server time', handler: time },
+  { name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'O(1)', summary: 'Unix time of the last successful save', handler: lastsave },
+  { name: 'role', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'sentinel'], ...NO_KEYS, group: SERVER, since: '2.8.12', complexity: 'O(1)', summary: 'Replication role of this instance', handler: role },
+  { name: 'monitor', arity: 1, flags: ['admin', 'noscript', 'loading', 'stale'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'O(1)', summary: 'Stream every command the server processes', handler: monitor },
+  { name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'sentinel', 'allow_busy'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'O(N) when saving', summary: 'Stop the server', handler: shutdown },
+  { name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale', 'protected'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'Depends on subcommand', summary: 'Debugging helpers', handler: debugCommand },
+  {
+    name: 'slowlog', arity: -2, flags: [], ...NO_KEYS, group: SERVER, since: '2.2.12', complexity: 'Depends on subcommand', summary: 'The slow queries log',
+    subcommands: [
+      sub('get', -2, ['admin', 'loading', 'stale'], 'Entries of the slow log', slowlogGet, '2.2.12'),
+      sub('len', 2, ['admin', 'loading', 'stale'], 'Number of entries in the slow log', (c) => c.reply.integer(c.server.slowlog.length), '2.2.12'),
+      sub('reset', 2, ['admin', 'loading', 'stale'], 'Clear the slow log', (c) => { c.server.slowlog.reset(); c.reply.ok(); }, '2.2.12'),
+      sub('help', 2, ['loading', 'stale'], 'Help on SLOWLOG subcommands', slowlogHelp, '6.2.0'),
+    ],
+  },
+  {
+    name: 'latency', arity: -2, flags: [], ...NO_KEYS, group: SERVER, since: '2.8.13', complexity: 'O(1)', summary: 'Latency monitor (not implemented; answers as an idle monitor)',
+    subcommands: [
+      sub('latest', 2, [...ADMIN], 'Latest latency samples', latencyEmpty, '2.8.13'),
+      sub('history', 3, [...ADMIN], 'Latency samples of an event', latencyEmpty, '2.8.13'),
+      sub('reset', -2, [...ADMIN], 'Reset latency data', latencyReset, '2.8.13'),
+      sub('doctor', 2, [...ADMIN], 'Latency analysis report', latencyDoctor, '2.8.13'),
+      sub('help', 2, ['loading', 'stale'], 'Help on LATENCY subcommands', latencyHelp, '2.8.13'),
+    ],
+  },
+  {
+    name: 'memory', arity: -2, flags: [], ...NO_KEYS, group: SERVER, since: '4.0.0', complexity: 'Depends on subcommand', summary: 'Memory introspection',
+    subcommands: [
+      { name: 'usage', arity: -3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, group: SERVER, since: '4.0.0', complexity: 'O(1) for strings', summary: 'Estimated memory used by a key and its value', handler: memoryUsage },
+      sub('help', 2, ['loading', 'stale'], 'Help on MEMORY subcommands', memoryHelp, '4.0.0'),
+    ],
+  },
+];

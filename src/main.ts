@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { Config, ConfigError, formatFatalConfigError } from './config/config.js';
+import { ListenError, REDIS_VERSION, RESPLICA_VERSION, Server } from './server/server.js';
+import { Logger } from './server/log.js';
+
+/**
+ * Entry point, used like redis-server:
+ *   resplica-server [/path/to/redis.conf] [--option value ...]
+ * Reads the configuration, starts the server, and owns the process-level
+ * concerns: signals, daemonizing, fatal errors and the exit code.
+ */
+
+function versionLine(): string {
+  return `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=resplica-${RESPLICA_VERSION}`;
+}
+
+function usage(): string {
+  return [
+    'Usage: ./resplica-server [/path/to/redis.conf] [options] [-]',
+    '       ./resplica-server - (read config from stdin)',
+    '       ./resplica-server -v or --version',
+    '       ./resplica-server -h or --help',
+    '',
+    'Examples:',
+    '       ./resplica-server (run the server with default conf)',
+    '       ./resplica-server /etc/redis/6379.conf',
+    '       ./resplica-server --port 7777',
+    '       ./resplica-server --port 7777 --replicaof 127.0.0.1 8888',
+    '       ./resplica-server /etc/myredis.conf --loglevel verbose -',
+    '       ./resplica-server /etc/myredis.conf --loglevel verbose',
+    '',
+  ].join('\n');
+}
+
+function logo(port: number): string {
+  return [
+    '',
+    `                resplica ${RESPLICA_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit`,
+    '           _.-``__ \'\'-._',
+    '      _.-``    `.  `_.  \'\'-._',
+    '  .-`` .-```.  ```\\/    _.,_ \'\'-._',
+    ' (    \'      ,       .-`  | `,    )     Running in standalone mode',
+    ` |\`-._\`-...-\` __...-.\`\`-._|'\` _.-'|     Port: ${port}`,
+    ` |    \`-._   \`._    /     _.-'    |     PID: ${process.pid}`,
+    "  `-._    `-._  `-./  _.-'    _.-'",
+    ' |`-._`-._    `-.__.-\'    _.-\'_.-\'|',
+    ' |    `-._`-._        _.-\'_.-\'    |',
+    "  `-._    `-._`-.__.-'_.-'    _.-'",
+    '      `-._    `-.__.-\'    _.-\'',
+    '          `-._        _.-\'',
+    '              `-.__.-\'',
+    '',
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const log = new Logger();
+  let loaded: ReturnType<typeof Config.fromArgv>;
+  try {
+    loaded = Config.fromArgv(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(formatFatalConfigError(err, REDIS_VERSION));
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (loaded.showVersion) {
+    process.stdout.write(`${versionLine()}\n`);
+    return;
+  }
+  if (loaded.showHelp) {
+    process.stderr.write(usage());
+    return;
+  }
+  if (loaded.sentinelMode) {
+    process.stderr.write('Sentinel mode is not implemented yet in resplica.\n');
+    process.exit(1);
+  }
+  const config = loaded.config;
+
+  if (config.get('daemonize') && process.env.RESPLICA_DAEMON_CHILD !== '1') {
+    // Node cannot fork(): re-run ourselves detached, which is what daemonizing
+    // achieves, and let the parent exit at once as redis-server's does.
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, RESPLICA_DAEMON_CHILD: '1' },
+    });
+    child.unref();
+    return;
+  }
+
+  const dir = config.get('dir');
+  try {
+    process.chdir(dir);
+  } catch (err) {
+    process.stderr.write(`Can't chdir to '${dir}': ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+
+  log.level = config.get('loglevel');
+  try {
+    log.setFile(config.get('logfile'));
+  } catch (err) {
+    process.stderr.write(`Can't open the log file: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+
+  log.role = 'C';
+  log.warning('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
+  log.warning(
+    `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (resplica ${RESPLICA_VERSION}, Node.js ${process.versions.node})`,
+  );
+  if (config.configFile === null) {
+    log.warning(
+      `Warning: no config file specified, using the default config. In order to specify a config file use ${process.argv[1] ?? 'resplica-server'} /path/to/redis.conf`,
+    );
+  } else {
+    log.warning('Configuration loaded');
+  }
+  log.role = 'M';
+  for (const name of config.acceptedInert) {
+    log.notice(`Config directive '${name}' accepted, no effect in resplica.`);
+  }
+
+  const server = new Server(config, log);
+  installProcessHandlers(server, log);
+  log.notice('monotonic clock: POSIX clock_gettime');
+  try {
+    await server.listen();
+  } catch (err) {
+    if (err instanceof ListenError) {
+      log.warning(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (config.get('always-show-logo')) log.raw(logo(server.tcpPort));
+  else log.notice(`Running mode=standalone, port=${server.tcpPort}.`);
+  log.warning('Server initialized');
+  server.writePidFile();
+  log.notice('Ready to accept connections');
+}
+
+function installProcessHandlers(server: Server, log: Logger): void {
+  let shuttingDown = false;
+  const shutdown = async (reason: string, nosave: boolean): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.warning(reason);
+    const savePoints = server.config.get('save');
+    if (!nosave && savePoints.length > 0) {
+      log.warning('Not saving the final RDB snapshot: RDB persistence is not implemented yet.');
+    }
+    await server.shutdown();
+    log.warning('Redis is now ready to exit, bye bye...');
+    process.exit(0);
+  };
+  server.onShutdownRequest = (reason, nosave) => void shutdown(reason, nosave);
+
+  let interrupts = 0;
+  const onSignal = (name: string): void => {
+    if (name === 'SIGINT' && ++interrupts > 1) {
+      log.warning('You insist... exiting now.');
+      process.exit(1);
+    }
+    log.warning(`Received ${name} scheduling shutdown...`);
+    void shutdown('User requested shutdown...', false);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('uncaughtException', (err) => {
+    log.warning(`Unexpected error, exiting: ${err.stack ?? String(err)}`);
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.warning(`Unexpected error, exiting: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  });
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`Fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

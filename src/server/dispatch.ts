@@ -1,0 +1,151 @@
+import { FLAG_BITS, type Command } from '../commands/types.js';
+import { repr } from '../protocol/repr.js';
+import type { Client } from './client.js';
+import type { Server } from './server.js';
+
+/**
+ * Every cross-cutting check a command goes through, in one place and in Redis's
+ * order (processCommand in server.c):
+ *
+ *   1. existence (unknown command / unknown subcommand)
+ *   2. arity
+ *   3. protected commands (DEBUG and enable-debug-command)
+ *   4. authentication (NOAUTH unless the command is flagged no_auth)
+ *   5. transaction context                     - data-types milestone
+ *   5. out-of-memory (maxmemory, denyoom)      - not implemented
+ *   6. failed background save (MISCONF)        - persistence milestone
+ *   7. min-replicas (NOREPLICAS)               - replication milestone
+ *   8. read-only replica (READONLY)            - replication milestone
+ *   9. subscribed-client context (RESP2)       - data-types milestone
+ *  10. stale replica (MASTERDOWN)              - replication milestone
+ *  11. loading (LOADING)                       - persistence milestone
+ *  12. CLIENT PAUSE holds the client
+ *  13. MULTI queueing                          - data-types milestone
+ *
+ * then call(): run the handler, count it, feed MONITOR, and (once replication
+ * exists) propagate the command's effect when it changed the dataset.
+ */
+
+const NO_AUTH = FLAG_BITS.no_auth;
+const PROTECTED = FLAG_BITS.protected;
+const SKIP_SLOWLOG = FLAG_BITS.skip_slowlog;
+const WRITE = FLAG_BITS.write;
+const MAY_REPLICATE = FLAG_BITS.may_replicate;
+const SKIP_MONITOR = FLAG_BITS.skip_monitor | FLAG_BITS.admin;
+
+export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
+  const cmd = server.commands.lookup(argv);
+
+  if (cmd === undefined) {
+    const base = server.commands.lookupName(argv[0]!.toString('latin1'));
+    if (base !== undefined && base.subcommands !== null) {
+      reject(c, null, `ERR unknown subcommand '${truncate(argv[1]!.toString('latin1'), 128)}'. Try ${base.spec.name.toUpperCase()} HELP.`);
+    } else {
+      reject(c, null, unknownCommandError(argv));
+    }
+    return;
+  }
+
+  const arity = cmd.spec.arity;
+  if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+    reject(c, cmd, `ERR wrong number of arguments for '${cmd.fullName}' command`);
+    return;
+  }
+
+  if ((cmd.flagBits & PROTECTED) !== 0 && !server.debugCommandAllowed(c)) {
+    reject(
+      c,
+      cmd,
+      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+    );
+    return;
+  }
+
+  if (!c.authenticated && (cmd.flagBits & NO_AUTH) === 0) {
+    reject(c, cmd, 'NOAUTH Authentication required.');
+    return;
+  }
+
+  const pause = server.pause;
+  if (pause !== null && c.clientClass === 'normal' && isPausedBy(pause.mode, cmd)) {
+    c.heldArgv = argv;
+    server.pausedClients.push(c);
+    return;
+  }
+
+  call(server, c, cmd, argv);
+}
+
+/**
+ * Runs a command that passed every check. Also the entry point for commands
+ * that execute on behalf of others (EXEC, later the replication stream).
+ */
+export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): void {
+  const keyspace = server.keyspace;
+  const handler = cmd.spec.handler!;
+  if (server.monitors.size > 0 && (cmd.flagBits & SKIP_MONITOR) === 0) feedMonitors(server, c, argv);
+
+  const errorsBefore = c.reply.errorCount;
+  // CLIENT REPLY OFF, or the one command after CLIENT REPLY SKIP, is silenced.
+  const skipThis = c.skipNextReply;
+  c.reply.muted = skipThis || c.replyMode === 'off';
+  keyspace.freezeTime();
+  const started = performance.now();
+  handler(c, argv);
+  const elapsedUs = Math.round((performance.now() - started) * 1000);
+  keyspace.unfreezeTime();
+  if (skipThis) c.skipNextReply = false;
+  c.reply.muted = false;
+
+  c.lastCommand = cmd;
+  const stats = cmd.stats;
+  stats.calls++;
+  stats.usec += elapsedUs;
+  if (c.reply.errorCount !== errorsBefore) stats.failedCalls++;
+  server.stats.totalCommandsProcessed++;
+  if (elapsedUs >= server.slowlogThresholdUs && server.slowlogThresholdUs >= 0 && (cmd.flagBits & SKIP_SLOWLOG) === 0) {
+    server.slowlog.record(c, argv, elapsedUs, server.config.get('slowlog-max-len'));
+  }
+  // Replication hooks in here: when the command changed the dataset, its
+  // effect (c.propagateAs or argv) goes to the backlog and replicas.
+  c.propagateAs = null;
+}
+
+function reject(c: Client, cmd: Command | null, message: string): void {
+  if (cmd !== null) cmd.stats.rejectedCalls++;
+  c.reply.error(message);
+}
+
+/** `unknown command 'x', with args beginning with: 'a' 'b' ` as Redis 7.0 builds it. */
+function unknownCommandError(argv: Buffer[]): string {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${truncate(argv[i]!.toString('latin1'), 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${truncate(argv[0]!.toString('latin1'), 128)}', with args beginning with: ${args}`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+function isPausedBy(mode: 'write' | 'all', cmd: Command): boolean {
+  if (mode === 'all') return true;
+  // PAUSE WRITE holds anything that may change the dataset or propagate.
+  return (cmd.flagBits & (WRITE | MAY_REPLICATE)) !== 0;
+}
+
+/** MONITOR line: `+<sec>.<usec> [<db> <addr>] "CMD" "arg" ...`. */
+function feedMonitors(server: Server, c: Client, argv: Buffer[]): void {
+  const nowUs = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+  const seconds = nowUs / 1000000n;
+  const micros = (nowUs % 1000000n).toString().padStart(6, '0');
+  const origin = c.unixPath !== null ? `unix:${c.unixPath}` : c.addr;
+  let line = `${seconds}.${micros} [${c.dbIndex} ${origin}]`;
+  for (const arg of argv) line += ` ${repr(arg)}`;
+  for (const monitor of server.monitors) {
+    if (monitor === c) continue;
+    monitor.reply.simple(line);
+    monitor.flushSoon();
+  }
+}

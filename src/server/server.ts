@@ -1,0 +1,440 @@
+import net from 'node:net';
+import { unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/config.js';
+import { ProtocolError } from '../protocol/request-parser.js';
+import { Keyspace } from '../store/keyspace.js';
+import type { Database, KeyspaceEvents } from '../store/database.js';
+import { CommandTable } from '../commands/table.js';
+import { Client } from './client.js';
+import { dispatch } from './dispatch.js';
+import { Logger } from './log.js';
+import { ServerStats } from './stats.js';
+import { startCron, type Cron } from './cron.js';
+import { Slowlog } from './slowlog.js';
+
+/** The Redis version we are compatible with; clients check it for features. */
+export const REDIS_VERSION = '7.0.15';
+export const RESPLICA_VERSION = '0.1.0';
+
+const PROTECTED_MODE_DENIED = Buffer.from(
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n",
+);
+const MAX_CLIENTS_REACHED = Buffer.from('-ERR max number of clients reached\r\n');
+
+/** Why the listening sockets could not be opened (start-up aborts). */
+export class ListenError extends Error {}
+
+/** How CLIENT PAUSE is currently holding clients. */
+export interface PauseState {
+  mode: 'write' | 'all';
+  until: number;
+}
+
+/**
+ * The server: owns the keyspace, the command table, the clients and the
+ * listening sockets, and drives each client through read → parse → dispatch →
+ * flush. Everything that runs per command lives in dispatch.ts; periodic work
+ * in cron.ts.
+ */
+export class Server {
+  readonly keyspace: Keyspace;
+  readonly commands = new CommandTable();
+  readonly clients = new Map<number, Client>();
+  readonly stats = new ServerStats();
+  readonly runId = randomBytes(20).toString('hex');
+  readonly startedAt = Date.now();
+  readonly monitors = new Set<Client>();
+  /** Clients whose replies were produced outside their own read (pub/sub, timers). */
+  private readonly pendingFlush = new Set<Client>();
+  private flushScheduled = false;
+  private listeners: net.Server[] = [];
+  private unixListener: net.Server | null = null;
+  private nextClientId = 1;
+  private cron: Cron | null = null;
+  pause: PauseState | null = null;
+  /** Clients that stopped at a command held by CLIENT PAUSE, in arrival order. */
+  readonly pausedClients: Client[] = [];
+  /** Set while SHUTDOWN runs, so a second signal does not start it twice. */
+  shuttingDown = false;
+  readonly slowlog = new Slowlog();
+  /** Cached `slowlog-log-slower-than` (µs; negative disables). */
+  slowlogThresholdUs = 10000;
+  /** Time of the last successful save; start-up time until one happens (as Redis). */
+  lastSave = Date.now();
+  memoryPeak = 0;
+  readonly memoryAtStartup = process.memoryUsage().heapUsed;
+  /** This server's replication id (INFO master_replid), random at start. */
+  readonly replicationId = randomBytes(20).toString('hex');
+  /** Called by SHUTDOWN and signal handlers; main.ts decides how to exit. */
+  onShutdownRequest: ((reason: string, nosave: boolean) => void) | null = null;
+  /** DEBUG SET-ACTIVE-EXPIRE switches the cron's expiry cycle off for tests. */
+  activeExpireEnabled = true;
+  /** Configs read on every command, cached on change. */
+  requirePass = '';
+  tcpPort = 0;
+
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+  ) {
+    const events: KeyspaceEvents = {
+      keyWillChange: () => {},
+      keyChanged: () => {},
+      keyExpired: () => {},
+    };
+    this.keyspace = new Keyspace(config.get('databases'), events);
+    this.requirePass = config.get('requirepass');
+    this.slowlogThresholdUs = config.get('slowlog-log-slower-than');
+    this.installConfigHooks();
+  }
+
+  requestShutdown(reason: string, nosave: boolean): void {
+    if (this.onShutdownRequest !== null) this.onShutdownRequest(reason, nosave);
+  }
+
+  /** enable-debug-command: yes, no, or local (loopback and unix socket only). */
+  debugCommandAllowed(c: Client): boolean {
+    const setting = this.config.get('enable-debug-command');
+    if (setting === 'yes') return true;
+    if (setting === 'local') return c.unixPath !== null || isLoopback(c.socket.remoteAddress);
+    return false;
+  }
+
+  authRequired(): boolean {
+    return this.requirePass !== '';
+  }
+
+  /** Opens the TCP listeners (and the unix socket) or throws ListenError. */
+  async listen(): Promise<void> {
+    const port = this.config.get('port');
+    this.tcpPort = port;
+    if (port !== 0) {
+      this.listeners = await this.openTcpListeners(this.config.get('bind'), port);
+    }
+    const unixPath = this.config.get('unixsocket');
+    if (unixPath !== '') {
+      this.unixListener = await this.openUnixListener(unixPath, this.config.get('unixsocketperm'));
+    }
+    this.cron = startCron(this);
+  }
+
+  /** Actual TCP port (useful when tests bind port 0 through the API). */
+  boundPort(): number {
+    const address = this.listeners[0]?.address();
+    return typeof address === 'object' && address !== null ? address.port : this.tcpPort;
+  }
+
+  private async openTcpListeners(bind: string[], port: number): Promise<net.Server[]> {
+    const opened: net.Server[] = [];
+    for (const spec of bind) {
+      const optional = spec.startsWith('-');
+      const raw = optional ? spec.slice(1) : spec;
+      const host = raw === '*' ? '0.0.0.0' : raw === '::*' ? '::' : raw;
+      try {
+        opened.push(await this.listenOn({ host, port, ipv6Only: host.includes(':') }));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        // A `-` address may be missing on this host (e.g. no IPv6): skip it.
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EINVAL')) continue;
+        for (const s of opened) s.close();
+        const reason = code === 'EADDRINUSE' ? 'Address already in use' : (err as Error).message;
+        this.log.warning(`Warning: Could not create server TCP listening socket ${raw}:${port}: bind: ${reason}`);
+        throw new ListenError(`Failed listening on port ${port} (tcp), aborting.`);
+      }
+    }
+    if (opened.length === 0) {
+      throw new ListenError(`Failed listening on port ${port} (tcp), aborting.`);
+    }
+    return opened;
+  }
+
+  private async openUnixListener(path: string, perm: number): Promise<net.Server> {
+    try {
+      unlinkSync(path);
+    } catch {
+      // No stale socket file: fine.
+    }
+    try {
+      const server = await this.listenOn({ path });
+      if (perm !== 0) chmodSync(path, perm);
+      this.log.notice(`The server is now ready to accept connections at ${path}`);
+      return server;
+    } catch (err) {
+      this.log.warning(`Failed opening Unix socket: ${(err as Error).message}`);
+      throw new ListenError('Failed listening on unix socket, aborting.');
+    }
+  }
+
+  private listenOn(options: net.ListenOptions): Promise<net.Server> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, options.path ?? null));
+      server.once('error', reject);
+      server.listen({ ...options, backlog: this.config.get('tcp-backlog') }, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.log.warning(`Accepting client connection: ${err.message}`));
+        resolve(server);
+      });
+    });
+  }
+
+  private accept(socket: net.Socket, unixPath: string | null): void {
+    this.stats.totalConnectionsReceived++;
+    if (this.shuttingDown) {
+      socket.destroy();
+      return;
+    }
+    if (this.clients.size >= this.config.get('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.end(MAX_CLIENTS_REACHED);
+      return;
+    }
+    if (unixPath === null && this.config.get('protected-mode') && !this.authRequired() && !isLoopback(socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      socket.end(PROTECTED_MODE_DENIED);
+      return;
+    }
+    if (unixPath === null) {
+      const keepAlive = this.config.get('tcp-keepalive');
+      if (keepAlive > 0) socket.setKeepAlive(true, keepAlive * 1000);
+    }
+    const client = new Client(this.nextClientId++, socket, this, unixPath);
+    client.reply.onError = (code) => this.stats.countError(code);
+    this.clients.set(client.id, client);
+    socket.on('data', (chunk: Buffer) => this.onData(client, chunk));
+    socket.on('error', () => client.kill());
+    socket.on('close', () => {
+      if (!client.closed) {
+        client.closed = true;
+        this.unlinkClient(client);
+      }
+    });
+  }
+
+  private onData(c: Client, chunk: Buffer): void {
+    if (c.closed) return;
+    this.stats.netInputBytes += chunk.length;
+    this.stats.totalReadsProcessed++;
+    c.lastInteraction = Date.now();
+    c.parser.feed(chunk);
+    this.processInput(c);
+    if (!c.closed && c.parser.pendingBytes > this.config.get('client-query-buffer-limit')) {
+      this.log.warning(`Closing client that reached max query buffer length: ${this.describeClient(c)}`);
+      c.kill();
+      return;
+    }
+    c.flush();
+    if (this.pendingFlush.size > 0) this.flushPending();
+  }
+
+  /**
+   * Runs every complete command buffered for the client, stopping early when
+   * the client closes or is held by CLIENT PAUSE.
+   */
+  processInput(c: Client): void {
+    while (!c.closed && !c.closeAfterReply && c.heldArgv === null) {
+      let argv: Buffer[] | null;
+      // Unauthenticated clients get Redis's tighter header limits.
+      c.parser.authRequired = !c.authenticated;
+      try {
+        argv = c.parser.next();
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        this.log.verbose(`Protocol error (${err.message}) from client: ${this.describeClient(c)}`);
+        c.reply.error(err.message);
+        c.closeAfterReply = true;
+        break;
+      }
+      if (argv === null) break;
+      if (argv.length === 0) continue;
+      dispatch(this, c, argv);
+    }
+  }
+
+  /** Queues a client whose replies were produced outside its own read. */
+  scheduleFlush(c: Client): void {
+    this.pendingFlush.add(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+  }
+
+  private flushPending(): void {
+    this.flushScheduled = false;
+    for (const c of this.pendingFlush) c.flush();
+    this.pendingFlush.clear();
+  }
+
+  /** Called by Client when its connection ends, whatever the reason. */
+  unlinkClient(c: Client): void {
+    this.clients.delete(c.id);
+    this.monitors.delete(c);
+    this.pendingFlush.delete(c);
+    const held = this.pausedClients.indexOf(c);
+    if (held !== -1) this.pausedClients.splice(held, 1);
+  }
+
+  /**
+   * client-output-buffer-limit: a client whose unsent output passes the hard
+   * limit, or stays over the soft limit for the configured seconds, is closed.
+   */
+  enforceOutputLimits(c: Client): void {
+    const limits = this.config.get('client-output-buffer-limit')[c.clientClass];
+    if (limits.hard === 0 && limits.soft === 0) return;
+    const used = c.socket.writableLength;
+    let exceeded = limits.hard !== 0 && used >= limits.hard;
+    if (!exceeded && limits.soft !== 0 && used >= limits.soft) {
+      const now = Date.now();
+      if (c.softLimitSince === 0) c.softLimitSince = now;
+      else if (now - c.softLimitSince >= limits.softSeconds * 1000) exceeded = true;
+    } else if (used < limits.soft) {
+      c.softLimitSince = 0;
+    }
+    if (exceeded) {
+      this.log.warning(
+        `Client ${this.describeClient(c)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+      );
+      c.kill();
+    }
+  }
+
+  /** The `id=... addr=...` description Redis uses in logs and CLIENT LIST. */
+  describeClient(c: Client): string {
+    return describeClient(this, c);
+  }
+
+  /** Releases clients held by CLIENT PAUSE once it ends or is lifted. */
+  unpauseIfExpired(now: number): void {
+    if (this.pause !== null && now >= this.pause.until) this.unpause();
+  }
+
+  unpause(): void {
+    this.pause = null;
+    const held = this.pausedClients.splice(0);
+    for (const c of held) {
+      if (c.closed || c.heldArgv === null) continue;
+      const argv = c.heldArgv;
+      c.heldArgv = null;
+      dispatch(this, c, argv);
+      this.processInput(c);
+      c.flush();
+    }
+  }
+
+  /** Selected database for a client, validated by SELECT. */
+  database(index: number): Database {
+    return this.keyspace.databases[index]!;
+  }
+
+  writePidFile(): void {
+    const path = this.config.get('pidfile');
+    if (path === '') return;
+    try {
+      writeFileSync(path, `${process.pid}\n`);
+    } catch (err) {
+      this.log.warning(`Failed to write PID file: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Closes listeners and clients and removes the pid file and unix socket.
+   * Saving and replica catch-up hook in here as those features land.
+   */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    this.cron?.stop();
+    for (const s of this.listeners) s.close();
+    this.unixListener?.close();
+    for (const c of [...this.clients.values()]) {
+      c.flush();
+      c.kill();
+    }
+    const pidfile = this.config.get('pidfile');
+    if (pidfile !== '') {
+      this.log.notice('Removing the pid file.');
+      try {
+        unlinkSync(pidfile);
+      } catch {
+        // Already gone.
+      }
+    }
+    const unixPath = this.config.get('unixsocket');
+    if (unixPath !== '') {
+      this.log.notice('Removing the unix socket file.');
+      try {
+        unlinkSync(unixPath);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  private installConfigHooks(): void {
+    this.config.onApply('requirepass', (value) => {
+      this.requirePass = value;
+      return null;
+    });
+    this.config.onApply('loglevel', (value) => {
+      this.log.level = value;
+      return null;
+    });
+    this.config.onApply('logfile', (value) => {
+      try {
+        this.log.setFile(value);
+        return null;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    this.config.onApply('proto-max-bulk-len', (value) => {
+      for (const c of this.clients.values()) c.parser.maxBulkLen = value;
+      return null;
+    });
+    this.config.onApply('slowlog-log-slower-than', (value) => {
+      this.slowlogThresholdUs = value;
+      return null;
+    });
+    this.config.onApply('slowlog-max-len', (value) => {
+      this.slowlog.trim(value);
+      return null;
+    });
+    this.config.onApply('maxclients', () => null);
+    this.config.onApply('hz', () => {
+      this.cron?.reschedule();
+      return null;
+    });
+  }
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
+}
+
+export function describeClient(server: Server, c: Client): string {
+  const now = Date.now();
+  const flags = clientFlags(server, c);
+  const subs = 0;
+  const cmd = c.lastCommand === null ? 'NULL' : c.lastCommand.fullName;
+  const qbuf = c.parser.pendingBytes;
+  const obl = c.reply.bufferedBytes;
+  const omem = c.socket.writableLength;
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +
+    `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
+    `flags=${flags} db=${c.dbIndex} sub=${subs} psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} ` +
+    `argv-mem=0 multi-mem=0 rbs=${c.reply.bufferCapacity} rbp=${c.reply.bufferCapacity} obl=${obl} oll=0 omem=${omem} ` +
+    `tot-mem=${qbuf + c.reply.bufferCapacity + omem} events=r cmd=${cmd} user=${c.user} redir=-1 resp=${c.reply.resp}`
+  );
+}
+
+function clientFlags(server: Server, c: Client): string {
+  let flags = '';
+  if (c.clientClass === 'replica') flags += 'S';
+  if (c.monitor) flags += 'O';
+  if (c.closeAfterReply) flags += 'c';
+  if (c.heldArgv !== null || server.pausedClients.includes(c)) flags += 'b';
+  if (c.unixPath !== null) flags += 'U';
+  return flags === '' ? 'N' : flags;
+}
