@@ -138,11 +138,22 @@ async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  if (config.get('always-show-logo')) log.raw(logo(server.tcpPort));
-  else log.notice(`Running mode=standalone, port=${server.tcpPort}.`);
+  const unixSocket = config.get('unixsocket');
+  if (server.tcpPort === 0 && unixSocket === '') {
+    // Nothing would keep the event loop alive: Redis refuses this set-up too.
+    log.warning('Configured to not listen anywhere, exiting.');
+    process.exit(1);
+  }
+  // As redis-server: the logo on a terminal (log to stdout) or when forced,
+  // otherwise one line that log parsers can use.
+  const showLogo = config.get('always-show-logo') || (config.get('logfile') === '' && process.stdout.isTTY === true);
+  if (!showLogo) log.notice(`Running mode=standalone, port=${server.tcpPort}.`);
+  else if (log.enabled('notice')) log.raw(logo(server.tcpPort));
   log.warning('Server initialized');
   server.writePidFile();
-  log.notice('Ready to accept connections');
+  // Same lines, order and conditions as redis-server, which scripts wait for.
+  if (server.tcpPort !== 0) log.notice('Ready to accept connections');
+  if (unixSocket !== '') log.notice(`The server is now ready to accept connections at ${unixSocket}`);
 }
 
 function installProcessHandlers(server: Server, log: Logger): void {
@@ -171,6 +182,9 @@ function installProcessHandlers(server: Server, log: Logger): void {
     void shutdown('User requested shutdown...', false);
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // Redis ignores SIGHUP (a closed terminal must not stop the server), while
+  // Node's default would be to exit.
+  process.on('SIGHUP', () => {});
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('uncaughtException', (err) => {
     log.warning(`Unexpected error, exiting: ${err.stack ?? String(err)}`);

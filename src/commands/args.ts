@@ -1,3 +1,5 @@
+import type { Client } from '../server/client.js';
+
 /**
  * Argument parsing shared by command families, with Redis's exact rules and
  * error texts. Integers follow string2ll: optional '-', no '+', no spaces, no
@@ -86,7 +88,7 @@ export function isKeyword(arg: Buffer, keyword: string): boolean {
 
 /** The key argument as the latin1 string the keyspace maps use. */
 export function keyOf(arg: Buffer): string {
-  return arg.toString('latin1');
+  return arg.latin1Slice(0, arg.length);
 }
 
 /** Back from a keyspace string to the key's bytes. */
@@ -107,4 +109,23 @@ export function parseDouble(buf: Buffer): number | null {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return null;
   const value = Number(text);
   return Number.isNaN(value) ? null : value;
+}
+
+/**
+ * A 32-bit integer argument with Redis's getIntFromObjectOrReply errors: not
+ * an int64 at all, or outside the int range. A `message` replaces both errors,
+ * as Redis's callers that pass one (SWAPDB) see. Replies and returns null on
+ * failure.
+ */
+export function intArgOrReply(c: Client, arg: Buffer, message?: string): number | null {
+  const value = parseInteger(arg);
+  if (value === null) {
+    c.reply.error(message ?? ERR_NOT_INTEGER);
+    return null;
+  }
+  if (value < -2147483648 || value > 2147483647) {
+    c.reply.error(message ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
+    return null;
+  }
+  return value;
 }

@@ -41,6 +41,16 @@ function authenticate(c: Client, user: Buffer, password: Buffer): boolean {
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
+const REDACTED = Buffer.from('(redacted)');
+
+/**
+ * Replaces a credential in the command's argv, which MONITOR and SLOWLOG show
+ * after the handler ran: Redis never echoes passwords there.
+ */
+function redact(argv: Buffer[], index: number): void {
+  argv[index] = REDACTED;
+}
+
 function auth(c: Client, argv: Buffer[]): void {
   if (argv.length > 3) {
     c.reply.error(ERR_SYNTAX);
@@ -49,17 +59,18 @@ function auth(c: Client, argv: Buffer[]): void {
   let user: Buffer;
   let password: Buffer;
   if (argv.length === 2) {
-    if (c.server.requirePass === '') {
-      c.reply.error(
-        'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
-      );
-      return;
-    }
     user = Buffer.from('default');
     password = argv[1]!;
   } else {
     user = argv[1]!;
     password = argv[2]!;
+  }
+  for (let i = 1; i < argv.length; i++) redact(argv, i);
+  if (argv.length === 2 && c.server.requirePass === '') {
+    c.reply.error(
+      'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+    );
+    return;
   }
   if (authenticate(c, user, password)) {
     c.reply.ok();
@@ -84,34 +95,34 @@ function hello(c: Client, argv: Buffer[]): void {
     }
     version = parsed;
   }
-  let user: Buffer | null = null;
-  let password: Buffer | null = null;
-  let name: Buffer | null = null;
+  // Redis 7.0 acts on AUTH and SETNAME as it parses them, in argument order:
+  // a name or a login sticks even when a later option then fails.
   for (let j = next; j < argv.length; j++) {
     const more = argv.length - 1 - j;
     if (isKeyword(argv[j]!, 'AUTH') && more >= 2) {
-      user = argv[j + 1]!;
-      password = argv[j + 2]!;
+      const user = argv[j + 1]!;
+      const password = argv[j + 2]!;
+      redact(argv, j + 1);
+      redact(argv, j + 2);
+      if (!authenticate(c, user, password)) {
+        c.reply.error(WRONGPASS);
+        return;
+      }
       j += 2;
     } else if (isKeyword(argv[j]!, 'SETNAME') && more >= 1) {
-      name = argv[j + 1]!;
+      if (!setName(c, argv[j + 1]!)) return;
       j++;
     } else {
       c.reply.error(`ERR Syntax error in HELLO option '${argv[j]!.toString()}'`);
       return;
     }
   }
-  if (user !== null && password !== null && !authenticate(c, user, password)) {
-    c.reply.error(WRONGPASS);
-    return;
-  }
   if (!c.authenticated) {
     c.reply.error(
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
     return;
   }
-  if (name !== null && !setName(c, name)) return;
   if (version !== 0) c.reply.resp = version as 2 | 3;
 
   const r = c.reply;
@@ -184,39 +195,56 @@ const CLIENT_TYPES: Record<string, ClientClass | 'master'> = {
   master: 'master',
 };
 
+/**
+ * CLIENT LIST, CLIENT LIST TYPE <type> or CLIENT LIST ID <id> [<id> ...]: the
+ * two filters cannot be combined, and IDs are listed in the order given (an
+ * ID given twice is listed twice), as Redis 7.0 does.
+ */
 function clientList(c: Client, argv: Buffer[]): void {
-  let typeFilter: string | null = null;
-  let ids: Set<number> | null = null;
-  for (let j = 2; j < argv.length; j++) {
-    if (isKeyword(argv[j]!, 'TYPE') && j + 1 < argv.length) {
-      const name = argv[++j]!.toString().toLowerCase();
-      if (CLIENT_TYPES[name] === undefined) {
-        c.reply.error(`ERR Unknown client type '${argv[j]!.toString()}'`);
-        return;
-      }
-      typeFilter = CLIENT_TYPES[name]!;
-    } else if (isKeyword(argv[j]!, 'ID') && j + 1 < argv.length) {
-      ids = new Set();
-      for (j++; j < argv.length; j++) {
-        const id = parseInteger(argv[j]!);
-        if (id === null || id <= 0) {
-          c.reply.error('ERR Invalid client ID');
-          return;
-        }
-        ids.add(id);
-      }
-    } else {
-      c.reply.error(ERR_SYNTAX);
+  const clients = c.server.clients;
+  let out = '';
+  if (argv.length === 4 && isKeyword(argv[2]!, 'TYPE')) {
+    const name = argv[3]!.toString().toLowerCase();
+    const type = CLIENT_TYPES[name];
+    if (type === undefined) {
+      c.reply.error(`ERR Unknown client type '${argv[3]!.toString()}'`);
       return;
     }
-  }
-  let out = '';
-  for (const client of c.server.clients.values()) {
-    if (typeFilter !== null && client.clientClass !== typeFilter) continue;
-    if (ids !== null && !ids.has(client.id)) continue;
-    out += `${describeClient(c.server, client)}\n`;
+    for (const client of clients.values()) {
+      if (client.clientClass === type) out += `${describeClient(c.server, client)}\n`;
+    }
+  } else if (argv.length > 3 && isKeyword(argv[2]!, 'ID')) {
+    for (let j = 3; j < argv.length; j++) {
+      const id = parseInt64(argv[j]!);
+      if (id === null) {
+        c.reply.error('ERR Invalid client ID');
+        return;
+      }
+      const client = clientById(c, id);
+      if (client !== undefined) out += `${describeClient(c.server, client)}\n`;
+    }
+  } else if (argv.length !== 2) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  } else {
+    for (const client of clients.values()) out += `${describeClient(c.server, client)}\n`;
   }
   c.reply.verbatim(out);
+}
+
+function clientById(c: Client, id: bigint): Client | undefined {
+  return id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? c.server.clients.get(Number(id)) : undefined;
+}
+
+/**
+ * Redis's addReplySubcommandSyntaxError: what CLIENT subcommands answer when
+ * the table's arity let through more arguments than the handler takes.
+ */
+function subcommandSyntaxError(c: Client, argv: Buffer[]): void {
+  const sub = argv[1]!;
+  const nul = sub.indexOf(0);
+  const name = sub.toString('latin1', 0, Math.min(nul === -1 ? sub.length : nul, 128));
+  c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${name}'. Try ${argv[0]!.toString('latin1').toUpperCase()} HELP.`);
 }
 
 function clientKill(c: Client, argv: Buffer[]): void {
@@ -266,6 +294,11 @@ function clientKill(c: Client, argv: Buffer[]): void {
       type = CLIENT_TYPES[name]!;
     } else if (isKeyword(option, 'USER')) {
       user = value.toString();
+      // Only the default user exists until ACL users arrive.
+      if (user !== 'default') {
+        c.reply.error(`ERR No such user '${user}'`);
+        return;
+      }
     } else if (isKeyword(option, 'SKIPME')) {
       if (isKeyword(value, 'YES')) skipMe = true;
       else if (isKeyword(value, 'NO')) skipMe = false;
@@ -318,6 +351,10 @@ function clientReply(c: Client, argv: Buffer[]): void {
  * until the pause ends; WRITE holds only commands that may modify data.
  */
 function clientPause(c: Client, argv: Buffer[]): void {
+  if (argv.length > 4) {
+    subcommandSyntaxError(c, argv);
+    return;
+  }
   const timeout = parseInt64(argv[2]!);
   if (timeout === null) {
     c.reply.error('ERR timeout is not an integer or out of range');
@@ -335,9 +372,6 @@ function clientPause(c: Client, argv: Buffer[]): void {
       c.reply.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
       return;
     }
-  } else if (argv.length > 4) {
-    c.reply.error(ERR_SYNTAX);
-    return;
   }
   const until = Date.now() + Number(timeout);
   const current = c.server.pause;
@@ -364,6 +398,10 @@ function clientGetredir(c: Client): void {
 }
 
 function clientUnblock(c: Client, argv: Buffer[]): void {
+  if (argv.length > 4) {
+    subcommandSyntaxError(c, argv);
+    return;
+  }
   const id = parseInteger(argv[2]!);
   if (id === null) {
     c.reply.error(ERR_NOT_INTEGER_OR_RANGE);
@@ -381,8 +419,14 @@ function clientUnblock(c: Client, argv: Buffer[]): void {
 const ERR_NOT_INTEGER_OR_RANGE = 'ERR value is not an integer or out of range';
 
 function clientHelp(c: Client): void {
+  // Redis 7.0's text, word for word, including the tracking subcommands that
+  // resplica does not implement yet: HELP replies are compared byte for byte.
   const lines = [
     'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    'CACHING (YES|NO)',
+    '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+    'GETREDIR',
+    '    Return the client ID we are redirecting to when tracking is enabled.',
     'GETNAME',
     '    Return the name of the current connection.',
     'ID',
@@ -392,9 +436,21 @@ function clientHelp(c: Client): void {
     'KILL <ip:port>',
     '    Kill connection made from <ip:port>.',
     'KILL <option> <value> [<option> <value> [...]]',
-    '    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.',
-    'LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <id> [<id> ...]]',
-    '    Return information about client connections.',
+    '    Kill connections. Options are:',
+    '    * ADDR (<ip:port>|<unixsocket>:0)',
+    '      Kill connections made from the specified address',
+    '    * LADDR (<ip:port>|<unixsocket>:0)',
+    '      Kill connections made to specified local address',
+    '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+    '      Kill connections by type.',
+    '    * USER <username>',
+    '      Kill connections authenticated by <username>.',
+    '    * SKIPME (YES|NO)',
+    '      Skip killing current connection (default: yes).',
+    'LIST [options ...]',
+    '    Return information about client connections. Options:',
+    '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+    '      Return clients of specified type.',
     'UNPAUSE',
     '    Stop the current client pause, resuming traffic.',
     'PAUSE <timeout> [WRITE|ALL]',
@@ -405,10 +461,15 @@ function clientHelp(c: Client): void {
     '    Assign the name <name> to the current connection.',
     'UNBLOCK <clientid> [TIMEOUT|ERROR]',
     '    Unblock the specified blocked client.',
+    'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+    '         [OPTIN] [OPTOUT] [NOLOOP]',
+    '    Control server assisted client side caching.',
+    'TRACKINGINFO',
+    '    Report tracking status for the current connection.',
     'NO-EVICT (ON|OFF)',
-    '    Protect the current client connection from eviction.',
+    '    Protect current client connection from eviction.',
     'HELP',
-    '    Print this help.',
+    '    Prints this help.',
   ];
   c.reply.arrayHeader(lines.length);
   for (const line of lines) c.reply.simple(line);

@@ -1,9 +1,9 @@
 import type { Client } from '../server/client.js';
-import type { Database } from '../store/database.js';
+import { exactExpireAt, type Database } from '../store/database.js';
 import { encodingOf, refcountOf } from '../store/encoding.js';
 import { globMatch } from '../store/glob.js';
-import { typeName } from '../store/values.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, isKeyword, keyBytes, keyOf, parseInt64, parseInteger } from './args.js';
+import { StringEncodingHint, typeName } from '../store/values.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, intArgOrReply, isKeyword, keyBytes, keyOf, parseInt64, parseInteger } from './args.js';
 import type { CommandSpec } from './types.js';
 
 /**
@@ -101,7 +101,7 @@ function expireGeneric(c: Client, argv: Buffer[], relative: boolean, seconds: bo
     return;
   }
   if (flags !== 0) {
-    const current = entry.expireAt === 0 ? -1n : BigInt(entry.expireAt);
+    const current = entry.expireAt === 0 ? -1n : exactExpireAt(entry);
     if ((flags & EXPIRE_NX) !== 0 && current !== -1n) return c.reply.integer(0);
     if ((flags & EXPIRE_XX) !== 0 && current === -1n) return c.reply.integer(0);
     // No TTL counts as infinite: GT never beats it, LT always does.
@@ -112,7 +112,7 @@ function expireGeneric(c: Client, argv: Buffer[], relative: boolean, seconds: bo
     db.delete(key);
     c.propagateAs = [Buffer.from('DEL'), argv[1]!];
   } else {
-    db.setExpire(key, entry, Number(when));
+    db.setExpire(key, entry, when);
     c.propagateAs = [Buffer.from('PEXPIREAT'), argv[1]!, Buffer.from(when.toString())];
   }
   c.reply.integer(1);
@@ -129,9 +129,15 @@ function ttlGeneric(c: Client, argv: Buffer[], ms: boolean, absolute: boolean): 
     c.reply.integer(-1);
     return;
   }
-  let ttl = absolute ? entry.expireAt : entry.expireAt - c.server.keyspace.now();
-  if (ttl < 0) ttl = 0;
-  c.reply.integer(ms ? ttl : Math.floor((ttl + 500) / 1000));
+  if (entry.expireAtExact === null) {
+    let ttl = absolute ? entry.expireAt : entry.expireAt - c.server.keyspace.now();
+    if (ttl < 0) ttl = 0;
+    c.reply.integer(ms ? ttl : Math.floor((ttl + 500) / 1000));
+    return;
+  }
+  // Beyond 2^53 ms only integer arithmetic stays exact (Redis's long long).
+  const ttl = absolute ? entry.expireAtExact : entry.expireAtExact - BigInt(c.server.keyspace.now());
+  c.reply.bigInteger(ms ? ttl : (ttl + 500n) / 1000n);
 }
 
 function persist(c: Client, argv: Buffer[]): void {
@@ -146,15 +152,30 @@ function keys(c: Client, argv: Buffer[]): void {
   for (const key of found) c.reply.bulk(keyBytes(key));
 }
 
+/**
+ * A SCAN cursor as Redis reads it, with strtoul: an optional sign (a negative
+ * cursor wraps modulo 2^64), decimal digits, nothing after them, no leading
+ * space, no overflow. An empty cursor is 0.
+ */
+function parseScanCursor(arg: Buffer): bigint | null {
+  const text = arg.toString('latin1');
+  const m = /^([+-]?)(\d*)$/.exec(text);
+  if (m === null || (m[2] === '' && text !== '')) return null;
+  let value = m[2] === '' ? 0n : BigInt(m[2]!);
+  if (value > 0xffffffffffffffffn) return null;
+  if (m[1] === '-') value = (0x10000000000000000n - value) % 0x10000000000000000n;
+  return value;
+}
+
 function scan(c: Client, argv: Buffer[]): void {
-  const cursorText = argv[1]!.toString('latin1');
-  // Cursors are unsigned 64-bit in Redis; ours are slot indexes, so a cursor
-  // beyond the table simply ends the walk.
-  if (!/^\d+$/.test(cursorText)) {
+  const parsedCursor = parseScanCursor(argv[1]!);
+  if (parsedCursor === null) {
     c.reply.error('ERR invalid cursor');
     return;
   }
-  const cursor = Number(cursorText);
+  // Our cursors are slot indexes (see Database.scan): one beyond the table
+  // simply ends the walk.
+  const cursor = parsedCursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsedCursor);
   let count = 10;
   let pattern: string | null = null;
   let typeFilter: string | null = null;
@@ -182,7 +203,7 @@ function scan(c: Client, argv: Buffer[]): void {
     }
   }
   const found: string[] = [];
-  const next = c.db.scan(Number.isSafeInteger(cursor) ? cursor : Number.MAX_SAFE_INTEGER, count, (key, entry) => {
+  const next = c.db.scan(cursor, count, (key, entry) => {
     if (typeFilter !== null && typeName(entry.value) !== typeFilter) return;
     if (pattern !== null && !globMatch(pattern, key)) return;
     found.push(key);
@@ -221,21 +242,11 @@ function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
     }
     db.delete(to);
   }
-  const moved = db.add(to, source.value, source.expireAt);
+  const moved = db.add(to, source.value, exactExpireAt(source));
   moved.stringEncoding = source.stringEncoding;
   db.delete(from);
   if (nx) c.reply.integer(1);
   else c.reply.ok();
-}
-
-/** Parses a database index argument; replies with `message` on failure. */
-function dbIndexArg(c: Client, arg: Buffer, message: string): number | null {
-  const n = parseInteger(arg);
-  if (n === null || n < -2147483648 || n > 2147483647) {
-    c.reply.error(message);
-    return null;
-  }
-  return n;
 }
 
 function validDb(c: Client, index: number): Database | null {
@@ -244,7 +255,7 @@ function validDb(c: Client, index: number): Database | null {
 }
 
 function move(c: Client, argv: Buffer[]): void {
-  const index = dbIndexArg(c, argv[2]!, ERR_NOT_INTEGER);
+  const index = intArgOrReply(c, argv[2]!);
   if (index === null) return;
   const dst = validDb(c, index);
   if (dst === null) {
@@ -262,7 +273,7 @@ function move(c: Client, argv: Buffer[]): void {
     c.reply.integer(0);
     return;
   }
-  const moved = dst.add(key, entry.value, entry.expireAt);
+  const moved = dst.add(key, entry.value, exactExpireAt(entry));
   moved.stringEncoding = entry.stringEncoding;
   src.delete(key);
   c.reply.integer(1);
@@ -275,8 +286,9 @@ function copy(c: Client, argv: Buffer[]): void {
     if (isKeyword(argv[j]!, 'REPLACE')) {
       replace = true;
     } else if (isKeyword(argv[j]!, 'DB') && j + 1 < argv.length) {
-      const index = parseInteger(argv[++j]!);
-      const target = index === null ? null : validDb(c, index);
+      const index = intArgOrReply(c, argv[++j]!);
+      if (index === null) return;
+      const target = validDb(c, index);
       if (target === null) {
         c.reply.error(ERR_DB_RANGE);
         return;
@@ -305,8 +317,8 @@ function copy(c: Client, argv: Buffer[]): void {
     }
     dst.delete(to);
   }
-  const copied = dst.add(to, Buffer.from(source.value), source.expireAt);
-  copied.stringEncoding = source.stringEncoding;
+  const copied = dst.add(to, Buffer.from(source.value), exactExpireAt(source));
+  copied.stringEncoding = source.stringEncoding === StringEncodingHint.Auto ? StringEncodingHint.Copied : source.stringEncoding;
   c.reply.integer(1);
 }
 
@@ -352,7 +364,7 @@ function flushDatabase(c: Client, db: Database): void {
 }
 
 function select(c: Client, argv: Buffer[]): void {
-  const index = dbIndexArg(c, argv[1]!, 'ERR invalid DB index');
+  const index = intArgOrReply(c, argv[1]!);
   if (index === null) return;
   const db = validDb(c, index);
   if (db === null) {
@@ -364,9 +376,9 @@ function select(c: Client, argv: Buffer[]): void {
 }
 
 function swapdb(c: Client, argv: Buffer[]): void {
-  const a = dbIndexArg(c, argv[1]!, 'ERR invalid first DB index');
+  const a = intArgOrReply(c, argv[1]!, 'ERR invalid first DB index');
   if (a === null) return;
-  const b = dbIndexArg(c, argv[2]!, 'ERR invalid second DB index');
+  const b = intArgOrReply(c, argv[2]!, 'ERR invalid second DB index');
   if (b === null) return;
   if (validDb(c, a) === null || validDb(c, b) === null) {
     c.reply.error(ERR_DB_RANGE);
@@ -414,7 +426,8 @@ function objectHelp(c: Client): void {
     '    Return the number of references of the value associated with the specified',
     '    <key>.',
     'HELP',
-    '    Print this help.',
+    // Redis 7.0's addReplyHelp ends every HELP with "Prints", not "Print".
+    '    Prints this help.',
   ];
   c.reply.arrayHeader(lines.length);
   for (const line of lines) c.reply.simple(line);

@@ -91,7 +91,7 @@ function parseExtendedArgs(c: Client, argv: Buffer[], from: number, forSet: bool
  * Turns an EX/PX/EXAT/PXAT argument into an absolute ms timestamp, or replies
  * with Redis's error and returns null.
  */
-function expireAtFromArg(c: Client, arg: Buffer, flags: number, commandName: string): number | null {
+function expireAtFromArg(c: Client, arg: Buffer, flags: number, commandName: string): bigint | null {
   const parsed = parseInt64(arg);
   if (parsed === null) {
     c.reply.error(ERR_NOT_INTEGER);
@@ -108,13 +108,13 @@ function expireAtFromArg(c: Client, arg: Buffer, flags: number, commandName: str
     c.reply.error(`ERR invalid expire time in '${commandName}' command`);
     return null;
   }
-  return Number(ms);
+  return ms;
 }
 
 function set(c: Client, argv: Buffer[]): void {
   const key = keyOf(argv[1]!);
   let flags = 0;
-  let expireAt = 0;
+  let expireAt = 0n;
   if (argv.length > 3) {
     const parsed = parseExtendedArgs(c, argv, 3, true);
     if (parsed === null) return;
@@ -140,7 +140,7 @@ function set(c: Client, argv: Buffer[]): void {
     }
   }
   const entry = db.set(key, Buffer.from(argv[2]!), (flags & KEEPTTL) !== 0);
-  if (expireAt !== 0) {
+  if (expireAt !== 0n) {
     db.setExpire(key, entry, expireAt);
     // Replicas must see the absolute time, not a relative TTL.
     c.propagateAs = [argv[0]!, argv[1]!, argv[2]!, Buffer.from('PXAT'), Buffer.from(String(expireAt))];
@@ -205,7 +205,7 @@ function getex(c: Client, argv: Buffer[]): void {
   }
   const value = stringValue(c, entry);
   if (value === null) return;
-  let expireAt = 0;
+  let expireAt = 0n;
   if (parsed.expireArg !== null) {
     const at = expireAtFromArg(c, parsed.expireArg, parsed.flags, 'getex');
     if (at === null) return;
@@ -214,7 +214,7 @@ function getex(c: Client, argv: Buffer[]): void {
   c.reply.bulk(value);
   if ((parsed.flags & (EXAT | PXAT)) !== 0 && expireAt <= c.server.keyspace.now()) {
     db.delete(key);
-  } else if (expireAt !== 0) {
+  } else if (expireAt !== 0n) {
     db.setExpire(key, entry, expireAt);
   } else if ((parsed.flags & PERSIST) !== 0) {
     db.persist(key, entry);

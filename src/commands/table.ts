@@ -37,7 +37,8 @@ export class CommandTable {
 
   /** Resolves argv to a command or subcommand, as Redis's lookupCommand does. */
   lookup(argv: Buffer[]): Command | undefined {
-    const base = this.lookupName(argv[0]!.toString('latin1'));
+    const name = argv[0]!;
+    const base = this.lookupName(name.latin1Slice(0, name.length));
     if (base === undefined || base.subcommands === null || argv.length < 2) return base;
     return base.subcommands.get(argv[1]!.toString('latin1').toLowerCase());
   }

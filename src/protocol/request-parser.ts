@@ -176,6 +176,40 @@ export class RequestParser {
     return this.carried + (this.buf.length - this.cmdStart) + this.queuedBytes;
   }
 
+  /**
+   * Copies every byte still referenced from fed chunks into memory the parser
+   * owns. The server reads all sockets into one shared buffer and calls this
+   * after draining a read, so a partial command survives the next read into
+   * that buffer. Cost is proportional to the unconsumed bytes only.
+   */
+  detach(): void {
+    if (this.cmdStart >= this.buf.length) {
+      this.buf = EMPTY;
+      this.pos = 0;
+      this.cmdStart = 0;
+    } else {
+      const base = this.cmdStart;
+      this.buf = Buffer.from(this.buf.subarray(base));
+      this.pos -= base;
+      this.cmdStart = 0;
+    }
+    for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i] = Buffer.from(this.queue[i]!);
+    for (let i = 0; i < this.args.length; i++) this.args[i] = Buffer.from(this.args[i]!);
+    for (let i = 0; i < this.lineParts.length; i++) this.lineParts[i] = Buffer.from(this.lineParts[i]!);
+    for (let i = 0; i < this.bulkParts.length; i++) this.bulkParts[i] = Buffer.from(this.bulkParts[i]!);
+  }
+
+  /** True when bytes of fed chunks are still referenced (detach() would copy). */
+  get holdsInput(): boolean {
+    return (
+      this.cmdStart < this.buf.length ||
+      this.queueHead < this.queue.length ||
+      this.args.length > 0 ||
+      this.lineParts.length > 0 ||
+      this.bulkParts.length > 0
+    );
+  }
+
   private advance(): void {
     this.carried += this.buf.length - this.cmdStart;
     const next = this.queue[this.queueHead]!;

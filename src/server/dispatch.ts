@@ -35,11 +35,14 @@ const SKIP_MONITOR = FLAG_BITS.skip_monitor | FLAG_BITS.admin;
 
 export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
   const cmd = server.commands.lookup(argv);
+  // Set at lookup, as Redis does (CLIENT INFO shows cmd=client|info; a
+  // rejected or unknown command is still the client's last one).
+  c.lastCommand = cmd ?? null;
 
   if (cmd === undefined) {
     const base = server.commands.lookupName(argv[0]!.toString('latin1'));
     if (base !== undefined && base.subcommands !== null) {
-      reject(c, null, `ERR unknown subcommand '${truncate(argv[1]!.toString('latin1'), 128)}'. Try ${base.spec.name.toUpperCase()} HELP.`);
+      reject(c, null, `ERR unknown subcommand '${truncate(cString(argv[1]!), 128)}'. Try ${base.spec.name.toUpperCase()} HELP.`);
     } else {
       reject(c, null, unknownCommandError(argv));
     }
@@ -68,7 +71,8 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
 
   const pause = server.pause;
   if (pause !== null && c.clientClass === 'normal' && isPausedBy(pause.mode, cmd)) {
-    c.heldArgv = argv;
+    // The arguments may be views of the shared read buffer: keep copies.
+    c.heldArgv = argv.map((a) => Buffer.from(a));
     server.pausedClients.push(c);
     return;
   }
@@ -83,21 +87,22 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
 export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): void {
   const keyspace = server.keyspace;
   const handler = cmd.spec.handler!;
-  if (server.monitors.size > 0 && (cmd.flagBits & SKIP_MONITOR) === 0) feedMonitors(server, c, argv);
 
   const errorsBefore = c.reply.errorCount;
   // CLIENT REPLY OFF, or the one command after CLIENT REPLY SKIP, is silenced.
   const skipThis = c.skipNextReply;
   c.reply.muted = skipThis || c.replyMode === 'off';
-  keyspace.freezeTime();
+  const froze = keyspace.freezeTime();
   const started = performance.now();
   handler(c, argv);
   const elapsedUs = Math.round((performance.now() - started) * 1000);
-  keyspace.unfreezeTime();
+  if (froze) keyspace.unfreezeTime();
   if (skipThis) c.skipNextReply = false;
   c.reply.muted = false;
+  // After the handler, as Redis 7.0 does: MONITOR shows the database SELECT
+  // switched to, and the arguments AUTH and HELLO redacted.
+  if (server.monitors.size > 0 && (cmd.flagBits & SKIP_MONITOR) === 0) feedMonitors(server, c, argv);
 
-  c.lastCommand = cmd;
   const stats = cmd.stats;
   stats.calls++;
   stats.usec += elapsedUs;
@@ -120,9 +125,15 @@ function reject(c: Client, cmd: Command | null, message: string): void {
 function unknownCommandError(argv: Buffer[]): string {
   let args = '';
   for (let i = 1; i < argv.length && args.length < 128; i++) {
-    args += `'${truncate(argv[i]!.toString('latin1'), 128 - args.length)}' `;
+    args += `'${truncate(cString(argv[i]!), 128 - args.length)}' `;
   }
-  return `ERR unknown command '${truncate(argv[0]!.toString('latin1'), 128)}', with args beginning with: ${args}`;
+  return `ERR unknown command '${truncate(cString(argv[0]!), 128)}', with args beginning with: ${args}`;
+}
+
+/** An argument as Redis's printf("%s") shows it: cut at the first NUL byte. */
+function cString(arg: Buffer): string {
+  const nul = arg.indexOf(0);
+  return arg.toString('latin1', 0, nul === -1 ? arg.length : nul);
 }
 
 function truncate(text: string, max: number): string {

@@ -1,6 +1,8 @@
 import { globMatch } from './glob.js';
 import { StringEncodingHint, type StoredValue } from './values.js';
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
  * One key's record. Mutable on purpose: a lookup hands the entry itself to the
  * command, and updates (TTL, access time) happen in place without a second map
@@ -22,10 +24,24 @@ export class Entry {
    */
   stringEncoding: StringEncodingHint = StringEncodingHint.Auto;
   /**
+   * The exact expiry when it lies beyond 2^53 ms (year 287,396), where
+   * `expireAt` can only hold the nearest double. Redis accepts any int64
+   * timestamp and reports it back exactly (PEXPIRETIME, GT/LT comparisons), so
+   * the rare absurd deadline keeps its exact value here; `expireAt` stays a
+   * plain number for the hot "has it passed" checks, which the rounding
+   * cannot affect.
+   */
+  expireAtExact: bigint | null = null;
+  /**
    * APPEND's growth buffer: `value` is a prefix view of it, so repeated appends
    * are amortised O(1) instead of copying the whole string each time.
    */
   appendSpare: Buffer | null = null;
+}
+
+/** An entry's expiry in ms as an exact integer; 0n when it has none. */
+export function exactExpireAt(entry: Entry): bigint {
+  return entry.expireAtExact ?? BigInt(entry.expireAt);
 }
 
 /**
@@ -154,6 +170,7 @@ export class Database {
       existing.lastAccess = this.ctx.lruClock;
       if (!keepTtl && existing.expireAt !== 0) {
         existing.expireAt = 0;
+        existing.expireAtExact = null;
         this.volatile.delete(key);
       }
       entry = existing;
@@ -166,12 +183,16 @@ export class Database {
     return entry;
   }
 
-  /** Adds a key that the caller knows is absent (RENAME target, MOVE, COPY). */
-  add(key: string, value: StoredValue, expireAt: number): Entry {
+  /**
+   * Adds a key that the caller knows is absent (RENAME target, MOVE, COPY).
+   * `expireAt` as setExpire takes it, 0 for none; pass exactExpireAt(source)
+   * to carry an expiry over.
+   */
+  add(key: string, value: StoredValue, expireAt: number | bigint = 0): Entry {
     this.ctx.events.keyWillChange(this, key);
     const entry = new Entry(value, 0, this.takeSlot(key), this.ctx.lruClock);
     this.dict.set(key, entry);
-    if (expireAt !== 0) this.setExpireOn(key, entry, expireAt);
+    if (expireAt !== 0 && expireAt !== 0n) this.setExpireOn(key, entry, expireAt);
     this.ctx.dirty++;
     this.ctx.events.keyChanged(this, key);
     return entry;
@@ -193,8 +214,11 @@ export class Database {
     return true;
   }
 
-  /** Sets an absolute expiry (ms). An expiry in the past deletes the key. */
-  setExpire(key: string, entry: Entry, at: number): void {
+  /**
+   * Sets an absolute expiry (ms since the epoch, > 0). A deadline in the past
+   * leaves a logically expired key that the next access removes.
+   */
+  setExpire(key: string, entry: Entry, at: number | bigint): void {
     this.ctx.events.keyWillChange(this, key);
     this.setExpireOn(key, entry, at);
     this.ctx.dirty++;
@@ -205,6 +229,7 @@ export class Database {
     if (entry.expireAt === 0) return false;
     this.ctx.events.keyWillChange(this, key);
     entry.expireAt = 0;
+    entry.expireAtExact = null;
     this.volatile.delete(key);
     this.ctx.dirty++;
     this.ctx.events.keyChanged(this, key);
@@ -298,7 +323,11 @@ export class Database {
    * keys remain (the caller may schedule another slice).
    */
   activeExpire(budgetMs: number): boolean {
-    if (this.volatile.size === 0) return false;
+    // As Redis, a database without volatile keys reports avg_ttl 0.
+    if (this.volatile.size === 0) {
+      this.avgTtl = 0;
+      return false;
+    }
     const deadline = performance.now() + budgetMs;
     const now = this.ctx.now();
     let ttlSum = 0;
@@ -328,6 +357,10 @@ export class Database {
         const sampleAvg = ttlSum / ttlSamples;
         this.avgTtl = this.avgTtl === 0 ? sampleAvg : (this.avgTtl / 50) * 49 + sampleAvg / 50;
       }
+      if (this.volatile.size === 0) {
+        this.avgTtl = 0;
+        return false;
+      }
       // Stop when under 10% of the sample was stale, as Redis's cycle does.
       if (sampled === 0 || expired * 10 <= sampled) return false;
       if (performance.now() >= deadline) return true;
@@ -349,9 +382,15 @@ export class Database {
     return true;
   }
 
-  private setExpireOn(key: string, entry: Entry, at: number): void {
+  private setExpireOn(key: string, entry: Entry, at: number | bigint): void {
     if (entry.expireAt === 0) this.volatile.set(key, entry);
-    entry.expireAt = at;
+    if (typeof at === 'bigint') {
+      entry.expireAt = Number(at);
+      entry.expireAtExact = at > MAX_SAFE ? at : null;
+    } else {
+      entry.expireAt = at;
+      entry.expireAtExact = null;
+    }
   }
 
   private remove(key: string, entry: Entry): void {

@@ -27,10 +27,10 @@ export function encodingOf(entry: Entry): string {
 
 /**
  * Redis shares the objects for integers 0..9999 (OBJ_SHARED_INTEGERS); such
- * values report the "shared" refcount.
+ * values report the "shared" refcount, except private copies (COPY).
  */
 export function refcountOf(entry: Entry): number {
-  if (encodingOf(entry) === 'int') {
+  if (entry.stringEncoding !== StringEncodingHint.Copied && encodingOf(entry) === 'int') {
     const n = parseInt64(entry.value);
     if (n !== null && n >= 0n && n < 10000n) return 2147483647;
   }

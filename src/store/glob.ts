@@ -66,7 +66,9 @@ function matchOne(pattern: string, p: number, c: number, nocase: boolean): numbe
       if (cur === 0x5c && i + 1 < plen) {
         if (sameChar(pattern.charCodeAt(i + 1), c, nocase)) matched = true;
         i += 2;
-      } else if (i + 2 < plen && pattern.charCodeAt(i + 1) === 0x2d /* - */ && pattern.charCodeAt(i + 2) !== 0x5d) {
+      } else if (i + 2 < plen && pattern.charCodeAt(i + 1) === 0x2d /* - */) {
+        // As in stringmatchlen, a `]` right after the dash is the range's end,
+        // not the class's: `[b-]` is the range `]`..`b`, left unterminated.
         let lo = cur;
         let hi = pattern.charCodeAt(i + 2);
         if (lo > hi) [lo, hi] = [hi, lo];

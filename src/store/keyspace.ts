@@ -32,8 +32,15 @@ export class Keyspace implements KeyspaceContext {
     return this.frozenAt !== 0 ? this.frozenAt : Date.now();
   }
 
-  freezeTime(): void {
+  /**
+   * Freezes the clock unless it already is (a batch of commands, or EXEC,
+   * freezes once for all its commands). Returns whether this call froze it,
+   * so the caller knows whether to unfreeze.
+   */
+  freezeTime(): boolean {
+    if (this.frozenAt !== 0) return false;
     this.frozenAt = Date.now();
+    return true;
   }
 
   unfreezeTime(): void {

@@ -17,6 +17,12 @@ export enum StringEncodingHint {
   Raw = 1,
   /** Created from a number formatting (INCRBYFLOAT): embstr/raw by length, never int. */
   NoInt = 2,
+  /**
+   * A COPY of an Auto value: encoded like it, but a private object. Redis's
+   * dupStringObject never hands out the shared integers, so a copied small
+   * integer reports refcount 1 where the original reports the shared count.
+   */
+  Copied = 3,
 }
 
 export type TypeName = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
