@@ -126,7 +126,16 @@ async function main(argv: string[]): Promise<void> {
     log.notice(`Config directive '${name}' accepted, no effect in resplica.`);
   }
 
-  const server = new Server(config, log);
+  let server: Server;
+  try {
+    server = new Server(config, log);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(formatFatalConfigError(err, REDIS_VERSION));
+      process.exit(1);
+    }
+    throw err;
+  }
   installProcessHandlers(server, log);
   log.notice('monotonic clock: POSIX clock_gettime');
   try {

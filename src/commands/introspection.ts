@@ -56,7 +56,7 @@ export function describeCommandInfo(c: Client, cmd: Command): void {
     r.arrayHeader(1);
     r.mapHeader(3);
     r.bulkString('flags');
-    const keyFlags = cmd.has('write') ? ['RW', 'update'] : ['RO', 'access'];
+    const keyFlags = keySpecFlags(cmd);
     r.setHeader(keyFlags.length);
     for (const f of keyFlags) r.simple(f);
     r.bulkString('begin_search');
@@ -106,6 +106,11 @@ export function describeCommandDocs(c: Client, cmd: Command): void {
       describeCommandDocs(c, sub);
     }
   }
+}
+
+/** Key-spec access flags, derived from the command's write/read flags. */
+export function keySpecFlags(cmd: Command): string[] {
+  return cmd.has('write') ? ['RW', 'update'] : ['RO', 'access'];
 }
 
 /** Key arguments of a full command line, from the table's key positions. */

@@ -6,7 +6,7 @@ import { isString } from '../store/values.js';
 import type { Database, Entry } from '../store/database.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, isKeyword, keyOf, parseDouble, parseInteger } from './args.js';
 import type { Command, CommandSpec } from './types.js';
-import { aclCategories, commandKeys, describeCommandDocs, describeCommandInfo } from './introspection.js';
+import { aclCategories, commandKeys, describeCommandDocs, describeCommandInfo, keySpecFlags } from './introspection.js';
 import { globMatch } from '../store/glob.js';
 
 /**
@@ -82,7 +82,7 @@ function configHelp(c: Client): void {
     'REWRITE',
     '    Rewrite the configuration file.',
     'HELP',
-    '    Print this help.',
+    '    Prints this help.',
   ]);
 }
 
@@ -182,23 +182,56 @@ function commandGetkeys(c: Client, argv: Buffer[]): void {
   for (const k of keys) c.reply.bulk(k);
 }
 
+function commandGetkeysandflags(c: Client, argv: Buffer[]): void {
+  const target = argv.slice(2);
+  const cmd = c.server.commands.lookup(target);
+  if (cmd === undefined) {
+    c.reply.error('ERR Invalid command specified');
+    return;
+  }
+  const arity = cmd.spec.arity;
+  if ((arity > 0 && target.length !== arity) || target.length < -arity) {
+    c.reply.error('ERR Invalid number of arguments specified for command');
+    return;
+  }
+  const keys = commandKeys(cmd, target);
+  if (keys.length === 0) {
+    c.reply.error('ERR The command has no key arguments');
+    return;
+  }
+  const flags = keySpecFlags(cmd);
+  c.reply.arrayHeader(keys.length);
+  for (const k of keys) {
+    c.reply.arrayHeader(2);
+    c.reply.bulk(k);
+    c.reply.setHeader(flags.length);
+    for (const f of flags) c.reply.simple(f);
+  }
+}
+
 function commandHelp(c: Client): void {
   helpReply(c, [
     'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
     '(no subcommand)',
-    '    Return details about all commands.',
+    '    Return details about all Redis commands.',
     'COUNT',
-    '    Return the total number of commands in this server.',
+    '    Return the total number of commands in this Redis server.',
     'LIST',
-    '    Return a list of all commands in this server.',
+    '    Return a list of all commands in this Redis server.',
     'INFO [<command-name> ...]',
-    '    Return details about multiple commands.',
+    '    Return details about multiple Redis commands.',
+    '    If no command names are given, documentation details for all',
+    '    commands are returned.',
     'DOCS [<command-name> ...]',
-    '    Return documentation details about multiple commands.',
+    '    Return documentation details about multiple Redis commands.',
+    '    If no command names are given, documentation details for all',
+    '    commands are returned.',
     'GETKEYS <full-command>',
-    '    Return the keys from a full command.',
+    '    Return the keys from a full Redis command.',
+    'GETKEYSANDFLAGS <full-command>',
+    '    Return the keys and the access flags from a full Redis command.',
     'HELP',
-    '    Print this help.',
+    '    Prints this help.',
   ]);
 }
 
@@ -317,7 +350,7 @@ function debugCommand(c: Client, argv: Buffer[]): void {
       const idle = Math.floor((server.keyspace.lruClock - entry.lastAccess) / 1000);
       c.reply.simple(
         `Value at:0x${entry.slot.toString(16)} refcount:${refcountOf(entry)} encoding:${encodingOf(entry)} ` +
-          `serializedlength:${entry.value.length} lru:${Math.floor(entry.lastAccess / 1000) & 0xffffff} lru_seconds_idle:${idle}`,
+          `serializedlength:${serializedLength(entry.value)} lru:${Math.floor(entry.lastAccess / 1000) & 0xffffff} lru_seconds_idle:${idle}`,
       );
       return;
     }
@@ -345,6 +378,26 @@ function debugCommand(c: Client, argv: Buffer[]): void {
       return;
   }
   c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString()}'. Try DEBUG HELP.`);
+}
+
+/**
+ * Bytes the value would take in an RDB file (DEBUG OBJECT's serializedlength):
+ * small integers use RDB's 8/16/32-bit encodings, other strings a length
+ * prefix and the bytes. LZF compression of long strings arrives with the RDB
+ * writer; until then long compressible strings report their plain length.
+ */
+function serializedLength(value: Buffer): number {
+  if (value.length <= 11) {
+    const n = parseInteger(value);
+    if (n !== null && String(n) === value.toString('latin1')) {
+      if (n >= -128 && n <= 127) return 2;
+      if (n >= -32768 && n <= 32767) return 3;
+      if (n >= -2147483648 && n <= 2147483647) return 5;
+    }
+  }
+  const len = value.length;
+  const prefix = len < 64 ? 1 : len < 16384 ? 2 : len <= 0xffffffff ? 5 : 9;
+  return prefix + len;
 }
 
 function debugProtocol(c: Client, kind: string): void {
@@ -443,6 +496,9 @@ function slowlogHelp(c: Client): void {
     'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
     'GET [<count>]',
     '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+    '    Entries are made of:',
+    '    id, timestamp, time in microseconds, arguments array, client IP and port,',
+    '    client name',
     'LEN',
     '    Return the length of the slowlog.',
     'RESET',
@@ -557,6 +613,7 @@ export const serverCommands: readonly CommandSpec[] = [
       sub('docs', -2, ['loading', 'stale'], 'Documentation of commands', commandDocs),
       sub('list', -2, ['loading', 'stale'], 'Names of commands', commandList),
       sub('getkeys', -3, ['loading', 'stale'], 'Keys of a full command', commandGetkeys),
+      sub('getkeysandflags', -3, ['loading', 'stale'], 'Keys of a full command and how it accesses them', commandGetkeysandflags),
       sub('help', 2, ['loading', 'stale'], 'Help on COMMAND subcommands', commandHelp),
     ],
   },

@@ -9,6 +9,7 @@ import {
 } from '../store/long-double.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, ERR_NOT_FLOAT, isKeyword, keyOf, parseInt64, parseInteger } from './args.js';
 import type { CommandSpec } from './types.js';
+import { integerBuffer } from '../protocol/reply-writer.js';
 
 /**
  * String commands. Values are Buffers; the keyspace copies nothing, so every
@@ -416,7 +417,7 @@ function incrDecrByOne(c: Client, argv: Buffer[], delta: 1 | -1): void {
     const current = parseInteger(entry.value);
     if (current !== null) {
       const next = current + delta;
-      entry.value = Buffer.from(String(next));
+      entry.value = integerBuffer(next);
       entry.appendSpare = null;
       entry.stringEncoding = StringEncodingHint.Auto;
       c.db.touched(key);

@@ -43,6 +43,25 @@ export class CommandTable {
     return base.subcommands.get(argv[1]!.toString('latin1').toLowerCase());
   }
 
+  /**
+   * `rename-command OLD NEW` from redis.conf: NEW becomes the name clients
+   * use, OLD stops existing; an empty NEW disables the command. Errors are
+   * returned as Redis words them (the caller turns them into the fatal config
+   * block naming the line). Stats and error texts keep the original name, as
+   * in Redis.
+   */
+  rename(from: string, to: string): string | null {
+    const command = this.lookupName(from);
+    if (command === undefined) return 'No such command in rename-command';
+    if (to !== '' && this.lookupName(to) !== undefined) return 'Target command name already exists';
+    for (const [name, c] of this.byName) if (c === command) this.byName.delete(name);
+    if (to !== '') {
+      this.byName.set(to.toLowerCase(), command);
+      this.byName.set(to.toUpperCase(), command);
+    }
+    return null;
+  }
+
   /** Every command and subcommand, for INFO commandstats and CONFIG RESETSTAT. */
   *everyCommand(): Generator<Command> {
     for (const c of this.all) {

@@ -368,7 +368,7 @@ export const OPTION_TABLE = [
 
   // ---- File-only directives -----------------------------------------------
   { name: 'include', type: 'directive', minArgs: 1, maxArgs: 1, status: 'implemented' },
-  { name: 'rename-command', type: 'directive', minArgs: 2, maxArgs: 2, status: 'planned' },
+  { name: 'rename-command', type: 'directive', minArgs: 2, maxArgs: 2, status: 'implemented' },
   { name: 'user', type: 'directive', minArgs: 1, maxArgs: null, status: 'planned' },
   // Native modules cannot be loaded into Node; kept so the line is reported, not rejected.
   { name: 'loadmodule', type: 'directive', minArgs: 1, maxArgs: null, status: 'inert' },

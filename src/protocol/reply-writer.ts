@@ -228,6 +228,7 @@ export class ReplyWriter {
 
   /** Already-encoded protocol bytes. */
   raw(bytes: Buffer): void {
+    if (this.muted) return;
     const len = bytes.length;
     if (len >= ZERO_COPY_THRESHOLD) {
       this.seal();
@@ -310,18 +311,46 @@ const TRUE3 = Buffer.from('#t\r\n');
 const FALSE3 = Buffer.from('#f\r\n');
 const TXT_PREFIX = Buffer.from('txt:');
 
-/** Writes `<prefix><n>\r\n` without allocating a string for small integers. */
+/** Writes `<prefix><n>\r\n` without allocating a string for safe integers. */
 function writeHeader(b: Buffer, pos: number, prefix: number, n: number): number {
   b[pos++] = prefix;
   if (n >= 0 && n < 10) {
     b[pos++] = 0x30 + n;
-  } else if (n >= 10 && n < 100) {
-    b[pos++] = 0x30 + ((n / 10) | 0);
-    b[pos++] = 0x30 + (n % 10);
+  } else if (Number.isSafeInteger(n)) {
+    let v = n;
+    if (v < 0) {
+      b[pos++] = 0x2d;
+      v = -v;
+    }
+    pos += writeDigits(b, pos, v);
   } else {
     pos += b.write(String(n), pos, 'latin1');
   }
   b[pos++] = 0x0d;
   b[pos++] = 0x0a;
   return pos;
+}
+
+/** Decimal digits of a non-negative safe integer at `pos`; returns their count. */
+export function writeDigits(b: Buffer, pos: number, v: number): number {
+  let len = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) len++;
+  let p = pos + len - 1;
+  do {
+    b[p--] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  } while (v > 0);
+  return len;
+}
+
+/** An integer's decimal text as a new Buffer, without a string in between. */
+export function integerBuffer(n: number): Buffer {
+  const negative = n < 0;
+  const v = negative ? -n : n;
+  let len = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) len++;
+  const b = Buffer.allocUnsafe(negative ? len + 1 : len);
+  if (negative) b[0] = 0x2d;
+  writeDigits(b, negative ? 1 : 0, v);
+  return b;
 }

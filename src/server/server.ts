@@ -2,6 +2,7 @@ import net from 'node:net';
 import { unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/config.js';
+import { ConfigError } from '../config/errors.js';
 import { ProtocolError } from '../protocol/request-parser.js';
 import { Keyspace } from '../store/keyspace.js';
 import type { Database, KeyspaceEvents } from '../store/database.js';
@@ -86,6 +87,10 @@ export class Server {
       keyExpired: () => {},
     };
     this.keyspace = new Keyspace(config.get('databases'), events);
+    for (const { from, to, origin } of config.fileDirectives.renameCommands) {
+      const problem = this.commands.rename(from, to);
+      if (problem !== null) throw new ConfigError(problem, origin.lineNumber, origin.lineText, origin.file);
+    }
     this.requirePass = config.get('requirepass');
     this.slowlogThresholdUs = config.get('slowlog-log-slower-than');
     this.installConfigHooks();

@@ -261,6 +261,11 @@ export class Database {
 
   /** A random live key, or null when empty. */
   randomKey(): string | null {
+    // A replica may not delete expired keys, so when every key is volatile
+    // and logically expired the loop below could never end; like Redis's
+    // dbRandomKey, give up after 100 tries and return a possibly expired key.
+    const allVolatile = !this.ctx.expireOnAccess && this.volatile.size === this.dict.size;
+    let tries = 100;
     while (this.dict.size > 0) {
       let key: string | undefined;
       // Probing is O(1) while the slot array is dense; a sparse array (after
@@ -276,7 +281,10 @@ export class Database {
       }
       if (key === undefined) return null;
       const entry = this.dict.get(key)!;
-      if (entry.expireAt !== 0 && entry.expireAt <= this.ctx.now() && this.expire(key, entry)) continue;
+      if (entry.expireAt !== 0 && entry.expireAt <= this.ctx.now()) {
+        if (allVolatile && --tries === 0) return key;
+        if (this.expire(key, entry)) continue;
+      }
       return key;
     }
     return null;
@@ -333,6 +341,11 @@ export class Database {
     let ttlSum = 0;
     let ttlSamples = 0;
     while (true) {
+      // Emptied by this very cycle: reset now, as Redis's loop does.
+      if (this.volatile.size === 0) {
+        this.avgTtl = 0;
+        return false;
+      }
       let sampled = 0;
       let expired = 0;
       for (let i = 0; i < 20 && this.volatile.size > 0; i++) {

@@ -96,9 +96,14 @@ export async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = '
 }
 
 /** Starts the built resplica with test-friendly defaults plus `extra` options. */
-export async function startResplica(extra: string[] = [], options: { waitReady?: boolean } = {}): Promise<RunningServer> {
+export async function startResplica(
+  extra: string[] = [],
+  options: { waitReady?: boolean; configFile?: string } = {},
+): Promise<RunningServer> {
   const port = await freePort();
-  const args = [RESPLICA_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...extra];
+  // As with redis-server, a config file must come first on the command line.
+  const file = options.configFile === undefined ? [] : [options.configFile];
+  const args = [RESPLICA_MAIN, ...file, '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...extra];
   return launch(process.execPath, args, port, options);
 }
 

@@ -38,35 +38,127 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Small on purpose so that commands keep colliding on the same keys. */
-const KEYS: ReadonlyArray<string | Buffer> = ['a', 'b', 'c', 'key:1', 'key:2', 'k1', '', Buffer.from([0x00, 0xff, 0x0d, 0x0a])];
+const KEYS: ReadonlyArray<string | Buffer> = [
+  'a',
+  'b',
+  'c',
+  'key:1',
+  'key:2',
+  'k1',
+  '',
+  Buffer.from([0x00, 0xff, 0x0d, 0x0a]),
+];
 
 /** Databases the sequences touch; DBSIZE and the digest cover all 16 anyway. */
 export const USED_DBS = 4;
 
 const INTEGER_TEXTS = [
-  '0', '1', '-1', '42', '9999', '10000', '-10000', '123456789012', '9223372036854775807', '-9223372036854775808',
-  '9223372036854775806', '-9223372036854775807', '9223372036854775808', '-9223372036854775809', '18446744073709551615',
-  '0x10', ' 1', '1 ', '-0', '+1', '007', '1e3', '', 'abc', '12345678901234567890',
+  '0',
+  '1',
+  '-1',
+  '42',
+  '9999',
+  '10000',
+  '-10000',
+  '123456789012',
+  '9223372036854775807',
+  '-9223372036854775808',
+  '9223372036854775806',
+  '-9223372036854775807',
+  '9223372036854775808',
+  '-9223372036854775809',
+  '18446744073709551615',
+  '0x10',
+  ' 1',
+  '1 ',
+  '-0',
+  '+1',
+  '007',
+  '1e3',
+  '',
+  'abc',
+  '12345678901234567890',
 ];
 
 const FLOAT_TEXTS = [
-  '0', '1', '-1', '0.1', '1.5', '-2.25', '3.0e3', '1e-5', '5.0e-324', '1e308', '-1e308', '1.7976931348623157e308',
-  '1e4932', '1e4933', 'inf', '-inf', '+inf', 'Infinity', 'nan', 'abc', '', ' 1', '1 ', '0x10', '1e', '.5', '5.', '-.5e1',
-  '+1.5', '1_0', '10.5000', '3.0', '0.0001', '-0', '17179869184', '9223372036854775807',
+  '0',
+  '1',
+  '-1',
+  '0.1',
+  '1.5',
+  '-2.25',
+  '3.0e3',
+  '1e-5',
+  '5.0e-324',
+  '1e308',
+  '-1e308',
+  '1.7976931348623157e308',
+  '1e4932',
+  '1e4933',
+  'inf',
+  '-inf',
+  '+inf',
+  'Infinity',
+  'nan',
+  'abc',
+  '',
+  ' 1',
+  '1 ',
+  '0x10',
+  '1e',
+  '.5',
+  '5.',
+  '-.5e1',
+  '+1.5',
+  '1_0',
+  '10.5000',
+  '3.0',
+  '0.0001',
+  '-0',
+  '17179869184',
+  '9223372036854775807',
 ];
 
 const VALUES: ReadonlyArray<string | Buffer> = [
-  '', 'v', 'hello', 'hello world', 'x'.repeat(44), 'y'.repeat(45), 'z'.repeat(100), '3.14', '-2.5e-3', '1.5',
-  Buffer.from([0, 1, 2, 0xff, 0x0d, 0x0a]), Buffer.from([0xc3, 0xa9, 0x20, 0x00]),
+  '',
+  'v',
+  'hello',
+  'hello world',
+  'x'.repeat(44),
+  'y'.repeat(45),
+  'z'.repeat(100),
+  '3.14',
+  '-2.5e-3',
+  '1.5',
+  Buffer.from([0, 1, 2, 0xff, 0x0d, 0x0a]),
+  Buffer.from([0xc3, 0xa9, 0x20, 0x00]),
   // Past the reply writer's zero-copy threshold (4KB): stored buffers are then
   // queued by reference, so a later APPEND or SETRANGE must not alter them.
-  'B'.repeat(5000), Buffer.alloc(6000, 0xfe),
+  'B'.repeat(5000),
+  Buffer.alloc(6000, 0xfe),
   ...INTEGER_TEXTS,
 ];
 
 const KEY_PATTERNS: ReadonlyArray<string | Buffer> = [
-  '*', 'k*', '?', '[a-c]', '[^a]*', 'key:?', '\\*', '*1', 'x[', '[a-', '*:*', '', 'a*b*c*', '\\a', '[b-]', 'k[0-9-]',
-  Buffer.from('\x00*', 'latin1'), Buffer.from('?\xff*', 'latin1'), Buffer.from('*[\r\n]', 'latin1'),
+  '*',
+  'k*',
+  '?',
+  '[a-c]',
+  '[^a]*',
+  'key:?',
+  '\\*',
+  '*1',
+  'x[',
+  '[a-',
+  '*:*',
+  '',
+  'a*b*c*',
+  '\\a',
+  '[b-]',
+  'k[0-9-]',
+  Buffer.from('\x00*', 'latin1'),
+  Buffer.from('?\xff*', 'latin1'),
+  Buffer.from('*[\r\n]', 'latin1'),
 ];
 
 export class CommandGenerator {
@@ -139,13 +231,25 @@ export class CommandGenerator {
   }
 
   private invalidNumber(): string {
-    return this.pick(['0', '-1', '-100', 'abc', '1.5', '', ' 10', '9223372036854775808', '-9223372036854775808', '9223372036854775807']);
+    return this.pick([
+      '0',
+      '-1',
+      '-100',
+      'abc',
+      '1.5',
+      '',
+      ' 10',
+      '9223372036854775808',
+      '-9223372036854775808',
+      '9223372036854775807',
+    ]);
   }
 
   /** Argument for EX/PX/EXAT/PXAT (or EXPIRE & co.), valid or not. */
   private expireArg(unit: 'EX' | 'PX' | 'EXAT' | 'PXAT'): string {
     if (this.chance(0.15)) return this.invalidNumber();
-    if (unit === 'EX') return this.chance(0.05) ? '9223372036854775' : String(this.relativeSeconds());
+    if (unit === 'EX')
+      return this.chance(0.05) ? '9223372036854775' : String(this.relativeSeconds());
     if (unit === 'PX') return String(this.relativeSeconds() * 1000 + 30000);
     const seconds = this.absoluteSeconds();
     if (unit === 'EXAT') return seconds;
@@ -155,7 +259,9 @@ export class CommandGenerator {
 
   /** SET's and GETEX's options: valid combinations, conflicts and junk. */
   private setOptions(forGetex: boolean): { args: string[]; absolute: boolean } {
-    const pool = forGetex ? ['EX', 'PX', 'EXAT', 'PXAT', 'PERSIST', 'NX', 'KEEPTTL'] : ['EX', 'PX', 'EXAT', 'PXAT', 'NX', 'XX', 'KEEPTTL', 'GET', 'PERSIST'];
+    const pool = forGetex
+      ? ['EX', 'PX', 'EXAT', 'PXAT', 'PERSIST', 'NX', 'KEEPTTL']
+      : ['EX', 'PX', 'EXAT', 'PXAT', 'NX', 'XX', 'KEEPTTL', 'GET', 'PERSIST'];
     const args: string[] = [];
     let absolute = false;
     const n = this.int(forGetex ? 3 : 4);
@@ -181,7 +287,18 @@ export class CommandGenerator {
     const key = this.key();
     let when: string;
     if (this.chance(0.15)) {
-      when = this.pick(['-10', '0', 'abc', '1.5', '9223372036854775807', '-9223372036854775808', '9223372036854775', '-9223372036854775', '9223372036854776', '9223372036854775808']);
+      when = this.pick([
+        '-10',
+        '0',
+        'abc',
+        '1.5',
+        '9223372036854775807',
+        '-9223372036854775808',
+        '9223372036854775',
+        '-9223372036854775',
+        '9223372036854776',
+        '9223372036854775808',
+      ]);
     } else if (name === 'EXPIRE') {
       when = String(this.relativeSeconds());
     } else if (name === 'PEXPIRE') {
@@ -191,7 +308,8 @@ export class CommandGenerator {
     }
     const flags: string[] = [];
     const n = this.chance(0.5) ? 0 : 1 + this.int(2);
-    for (let i = 0; i < n; i++) flags.push(this.word(this.pick(['NX', 'XX', 'GT', 'LT', 'NX', 'XX', 'GT', 'LT', 'FOO'])));
+    for (let i = 0; i < n; i++)
+      flags.push(this.word(this.pick(['NX', 'XX', 'GT', 'LT', 'NX', 'XX', 'GT', 'LT', 'FOO'])));
     return [{ args: [this.word(name), key, when, ...flags], check: 'exact' }];
   }
 
@@ -227,7 +345,24 @@ export class CommandGenerator {
     if (r < 33) return exact('APPEND', this.key(), this.value());
     if (r < 34) return exact('STRLEN', this.key());
     if (r < 36) {
-      const index = (): string => this.pick(['0', '1', '2', '5', '-1', '-2', '-3', '-10', '-100', '100', '44', '9223372036854775807', '-9223372036854775808', 'x', '1.5']);
+      const index = (): string =>
+        this.pick([
+          '0',
+          '1',
+          '2',
+          '5',
+          '-1',
+          '-2',
+          '-3',
+          '-10',
+          '-100',
+          '100',
+          '44',
+          '9223372036854775807',
+          '-9223372036854775808',
+          'x',
+          '1.5',
+        ]);
       return exact(this.pick(['GETRANGE', 'SUBSTR']), this.key(), index(), index());
     }
     if (r < 38) {
@@ -265,17 +400,31 @@ export class CommandGenerator {
     if (r < 79) return [{ args: ['KEYS', this.pick(KEY_PATTERNS)], check: 'unordered' }];
     // Which key comes back is random; only whether one does is comparable.
     if (r < 80) return [{ args: ['RANDOMKEY'], check: 'presence' }];
-    if (r < 81) return this.chance(0.15) ? exact(this.pick(['FLUSHDB', 'FLUSHALL']), ...(this.chance(0.3) ? [this.pick(['ASYNC', 'SYNC', 'LAZY'])] : [])) : exact('PING');
+    if (r < 81)
+      return this.chance(0.15)
+        ? exact(
+            this.pick(['FLUSHDB', 'FLUSHALL']),
+            ...(this.chance(0.3) ? [this.pick(['ASYNC', 'SYNC', 'LAZY'])] : []),
+          )
+        : exact('PING');
     if (r < 84) {
       // Not IDLETIME: it reads each server's own clock.
       if (this.chance(0.05)) return exact('OBJECT', 'HELP');
-      return exact('OBJECT', this.word(this.pick(['ENCODING', 'REFCOUNT', 'ENCODING', 'FREQ', 'NOSUCH'])), this.key());
+      return exact(
+        'OBJECT',
+        this.word(this.pick(['ENCODING', 'REFCOUNT', 'ENCODING', 'FREQ', 'NOSUCH'])),
+        this.key(),
+      );
     }
     if (r < 86) {
       return exact(
         ...this.pick<Args>([
-          ['ECHO', this.value()], ['PING'], ['PING', this.value()], ['PING', 'a', 'b'],
-          ['CLIENT', 'SETNAME', this.pick(['name', 'a b', '', 'x\n', 'ok-1'])], ['CLIENT', 'GETNAME'],
+          ['ECHO', this.value()],
+          ['PING'],
+          ['PING', this.value()],
+          ['PING', 'a', 'b'],
+          ['CLIENT', 'SETNAME', this.pick(['name', 'a b', '', 'x\n', 'ok-1'])],
+          ['CLIENT', 'GETNAME'],
         ]),
       );
     }
@@ -290,25 +439,75 @@ export class CommandGenerator {
 
   private wrongArity(): Args {
     return this.pick<Args>([
-      ['GET'], ['GET', 'a', 'b'], ['SET', 'a'], ['SETNX', 'a'], ['SETEX', 'a', '10'], ['PSETEX', 'a', '1'], ['GETSET', 'a'],
-      ['GETDEL'], ['GETEX'], ['MGET'], ['MSET', 'a'], ['MSET', 'a', '1', 'b'], ['MSETNX', 'a', '1', 'b'], ['APPEND', 'a'],
-      ['STRLEN'], ['GETRANGE', 'a', '0'], ['SETRANGE', 'a', '0'], ['INCR'], ['DECR', 'a', 'b'], ['INCRBY', 'a'], ['DECRBY', 'a'],
-      ['INCRBYFLOAT', 'a'], ['DEL'], ['UNLINK'], ['EXISTS'], ['TOUCH'], ['TYPE'], ['EXPIRE', 'a'], ['PEXPIREAT', 'a'], ['TTL'],
-      ['PTTL', 'a', 'b'], ['EXPIRETIME'], ['PERSIST'], ['RENAME', 'a'], ['RENAMENX', 'a'], ['COPY', 'a'], ['MOVE', 'a'], ['SELECT'],
-      ['SWAPDB', '0'], ['DBSIZE', 'x'], ['KEYS'], ['RANDOMKEY', 'x'], ['FLUSHDB', 'SYNC', 'x'], ['ECHO'], ['ECHO', 'a', 'b'],
-      ['OBJECT'], ['OBJECT', 'ENCODING'], ['OBJECT', 'REFCOUNT', 'a', 'b'], ['SUBSTR', 'a'], ['GETEX'],
+      ['GET'],
+      ['GET', 'a', 'b'],
+      ['SET', 'a'],
+      ['SETNX', 'a'],
+      ['SETEX', 'a', '10'],
+      ['PSETEX', 'a', '1'],
+      ['GETSET', 'a'],
+      ['GETDEL'],
+      ['GETEX'],
+      ['MGET'],
+      ['MSET', 'a'],
+      ['MSET', 'a', '1', 'b'],
+      ['MSETNX', 'a', '1', 'b'],
+      ['APPEND', 'a'],
+      ['STRLEN'],
+      ['GETRANGE', 'a', '0'],
+      ['SETRANGE', 'a', '0'],
+      ['INCR'],
+      ['DECR', 'a', 'b'],
+      ['INCRBY', 'a'],
+      ['DECRBY', 'a'],
+      ['INCRBYFLOAT', 'a'],
+      ['DEL'],
+      ['UNLINK'],
+      ['EXISTS'],
+      ['TOUCH'],
+      ['TYPE'],
+      ['EXPIRE', 'a'],
+      ['PEXPIREAT', 'a'],
+      ['TTL'],
+      ['PTTL', 'a', 'b'],
+      ['EXPIRETIME'],
+      ['PERSIST'],
+      ['RENAME', 'a'],
+      ['RENAMENX', 'a'],
+      ['COPY', 'a'],
+      ['MOVE', 'a'],
+      ['SELECT'],
+      ['SWAPDB', '0'],
+      ['DBSIZE', 'x'],
+      ['KEYS'],
+      ['RANDOMKEY', 'x'],
+      ['FLUSHDB', 'SYNC', 'x'],
+      ['ECHO'],
+      ['ECHO', 'a', 'b'],
+      ['OBJECT'],
+      ['OBJECT', 'ENCODING'],
+      ['OBJECT', 'REFCOUNT', 'a', 'b'],
+      ['SUBSTR', 'a'],
+      ['GETEX'],
     ]);
   }
 
   private unknownCommand(): Array<string | Buffer> {
-    const args: Array<string | Buffer> = [this.pick(['FOO', 'gett', 'SETT', 'x'.repeat(130), 'GET\x00', ''])];
+    const args: Array<string | Buffer> = [
+      this.pick(['FOO', 'gett', 'SETT', 'x'.repeat(130), 'GET\x00', '']),
+    ];
     const n = this.int(4);
-    for (let i = 0; i < n; i++) args.push(this.pick<string | Buffer>(['a', 'bb', 'y'.repeat(200), Buffer.from([0xff, 0x00]), '']));
+    for (let i = 0; i < n; i++)
+      args.push(
+        this.pick<string | Buffer>(['a', 'bb', 'y'.repeat(200), Buffer.from([0xff, 0x00]), '']),
+      );
     return args;
   }
 }
 
 /** Printable form of a command for failure messages. */
 export function describeArgs(args: Array<string | Buffer>): string {
-  return args.map((a) => JSON.stringify(typeof a === 'string' ? a : a.toString('latin1'))).join(' ');
+  return args
+    .map((a) => JSON.stringify(typeof a === 'string' ? a : a.toString('latin1')))
+    .join(' ');
 }

@@ -1,5 +1,11 @@
 import { expect } from 'vitest';
-import { redisServerAvailable, skipMessage, startRedis, startResplica, type RunningServer } from '../helpers/processes.js';
+import {
+  redisServerAvailable,
+  skipMessage,
+  startRedis,
+  startResplica,
+  type RunningServer,
+} from '../helpers/processes.js';
 import { RawClient, replyLength } from '../helpers/resp.js';
 import type { Check } from './command-generator.js';
 
@@ -22,7 +28,9 @@ export interface ServerPair {
 
 export async function startPair(extra: string[] = []): Promise<ServerPair> {
   if (!redisServerAvailable) {
-    throw new Error('RESPLICA_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server redis-tools)');
+    throw new Error(
+      'RESPLICA_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server redis-tools)',
+    );
   }
   const args = ['--enable-debug-command', 'yes', ...extra];
   const [resplica, redis] = await Promise.all([startResplica(args), startRedis(args)]);
@@ -43,7 +51,10 @@ export class ClientPair {
   ) {}
 
   static async connect(pair: ServerPair): Promise<ClientPair> {
-    const [a, b] = await Promise.all([RawClient.connect(pair.resplica.port), RawClient.connect(pair.redis.port)]);
+    const [a, b] = await Promise.all([
+      RawClient.connect(pair.resplica.port),
+      RawClient.connect(pair.redis.port),
+    ]);
     return new ClientPair(a, b);
   }
 
@@ -68,7 +79,9 @@ export class ClientPair {
   /** Asserts both servers answer `args` with the same bytes. */
   async same(...args: Array<string | Buffer>): Promise<string> {
     const [mine, theirs] = await this.call(...args);
-    expect(mine, `reply to ${args.map((a) => JSON.stringify(a.toString())).join(' ')}`).toBe(theirs);
+    expect(mine, `reply to ${args.map((a) => JSON.stringify(a.toString())).join(' ')}`).toBe(
+      theirs,
+    );
     return theirs;
   }
 
@@ -147,6 +160,6 @@ export function compareReplies(mine: Buffer, theirs: Buffer, check: Check): stri
       return JSON.stringify(sort(a.elements)) === JSON.stringify(sort(b.elements)) ? null : show;
     }
     case 'presence':
-      return isNullReply(mine) === isNullReply(theirs) && (mine[0] === theirs[0]) ? null : show;
+      return isNullReply(mine) === isNullReply(theirs) && mine[0] === theirs[0] ? null : show;
   }
 }

@@ -14,7 +14,9 @@ import { ClientPair, compareReplies, skipInterop, startPair, type ServerPair } f
  */
 
 /** RESPLICA_DIFF_SEEDS=7,8 replays (or explores) other seeds. */
-const SEEDS = process.env.RESPLICA_DIFF_SEEDS?.split(',').map(Number) ?? [1, 2, 3, 42, 1337, 0xdeadbeef];
+const SEEDS = process.env.RESPLICA_DIFF_SEEDS?.split(',').map(Number) ?? [
+  1, 2, 3, 42, 1337, 0xdeadbeef,
+];
 const COMMANDS_PER_SEED = 2000;
 const BATCH = 100;
 const DATABASES = 16;
@@ -42,7 +44,10 @@ function history(steps: Step[], index: number): string {
 
 /** `db0:keys=3,expires=1` lines of INFO keyspace, without avg_ttl (which Redis lets overflow negative). */
 function keyspaceCounts(info: Buffer): string[] {
-  const lines = info.toString('latin1').split('\r\n').filter((line) => line.startsWith('db'));
+  const lines = info
+    .toString('latin1')
+    .split('\r\n')
+    .filter((line) => line.startsWith('db'));
   return lines.map((line) => {
     const m = /^(db\d+:keys=\d+,expires=\d+),avg_ttl=-?\d+$/.exec(line);
     if (m === null) throw new Error(`unexpected INFO keyspace line ${JSON.stringify(line)}`);
@@ -50,66 +55,83 @@ function keyspaceCounts(info: Buffer): string[] {
   });
 }
 
-describe.skipIf(skipInterop)('resplica replies exactly as redis-server 7.0 to random command sequences', () => {
-  let servers: ServerPair;
+describe.skipIf(skipInterop)(
+  'resplica replies exactly as redis-server 7.0 to random command sequences',
+  () => {
+    let servers: ServerPair;
 
-  beforeAll(async () => {
-    servers = await startPair();
-  });
-
-  afterAll(async () => {
-    await servers?.stop();
-  });
-
-  for (const [n, seed] of SEEDS.entries()) {
-    // Every other seed speaks RESP3, which changes how nulls and maps are sent.
-    const resp = n % 2 === 0 ? 2 : 3;
-    it(`seed ${seed} (RESP${resp}): ${COMMANDS_PER_SEED} commands agree, and so does the final dataset`, async () => {
-      const clients = await ClientPair.connect(servers);
-      try {
-        await clients.same('FLUSHALL');
-        if (resp === 3) {
-          const [mine, theirs] = await clients.call('HELLO', '3');
-          expect(maskHelloId(mine)).toBe(maskHelloId(theirs));
-        }
-
-        const generator = new CommandGenerator(seed);
-        const steps: Step[] = [];
-        while (steps.length < COMMANDS_PER_SEED) steps.push(...generator.next());
-
-        for (let start = 0; start < steps.length; start += BATCH) {
-          const batch = steps.slice(start, start + BATCH);
-          const replies = await clients.batch(batch.map((s) => s.args));
-          for (const [i, [mine, theirs]] of replies.entries()) {
-            const step = batch[i]!;
-            const difference = compareReplies(mine, theirs, step.check);
-            if (difference === null) continue;
-            const index = start + i;
-            throw new Error(`seed ${seed}, command #${index}: ${describeArgs(step.args)}\n${difference}\n${history(steps, index)}`);
-          }
-        }
-
-        // The datasets must match, not just the replies that happened to look.
-        const finalChecks: Array<Array<string>> = [['DEBUG', 'DIGEST']];
-        for (let db = 0; db < DATABASES; db++) finalChecks.push(['SELECT', String(db)], ['DBSIZE']);
-        const finals = await clients.batch(finalChecks);
-        for (const [i, [mine, theirs]] of finals.entries()) {
-          expect(mine.toString('latin1'), `seed ${seed}, after the sequence: ${finalChecks[i]!.join(' ')}${i > 0 ? ` (db ${Math.floor((i - 1) / 2)})` : ''}`).toBe(
-            theirs.toString('latin1'),
-          );
-        }
-        // Keys and keys-with-TTL per database; avg_ttl is left out, as each
-        // server estimates it by sampling in its own expiry cycle.
-        const [[infoMine, infoTheirs]] = (await clients.batch([['INFO', 'keyspace']])) as [[Buffer, Buffer]];
-        expect(keyspaceCounts(infoMine), `seed ${seed}: INFO keyspace`).toEqual(keyspaceCounts(infoTheirs));
-        // KEYS * per database names any key the digest disagreed on.
-        for (let db = 0; db < USED_DBS; db++) {
-          const [, [mine, theirs]] = (await clients.batch([['SELECT', String(db)], ['KEYS', '*']])) as [unknown, [Buffer, Buffer]];
-          expect(compareReplies(mine, theirs, 'unordered'), `seed ${seed}: KEYS * in db ${db}`).toBeNull();
-        }
-      } finally {
-        clients.close();
-      }
+    beforeAll(async () => {
+      servers = await startPair();
     });
-  }
-});
+
+    afterAll(async () => {
+      await servers?.stop();
+    });
+
+    for (const [n, seed] of SEEDS.entries()) {
+      // Every other seed speaks RESP3, which changes how nulls and maps are sent.
+      const resp = n % 2 === 0 ? 2 : 3;
+      it(`seed ${seed} (RESP${resp}): ${COMMANDS_PER_SEED} commands agree, and so does the final dataset`, async () => {
+        const clients = await ClientPair.connect(servers);
+        try {
+          await clients.same('FLUSHALL');
+          if (resp === 3) {
+            const [mine, theirs] = await clients.call('HELLO', '3');
+            expect(maskHelloId(mine)).toBe(maskHelloId(theirs));
+          }
+
+          const generator = new CommandGenerator(seed);
+          const steps: Step[] = [];
+          while (steps.length < COMMANDS_PER_SEED) steps.push(...generator.next());
+
+          for (let start = 0; start < steps.length; start += BATCH) {
+            const batch = steps.slice(start, start + BATCH);
+            const replies = await clients.batch(batch.map((s) => s.args));
+            for (const [i, [mine, theirs]] of replies.entries()) {
+              const step = batch[i]!;
+              const difference = compareReplies(mine, theirs, step.check);
+              if (difference === null) continue;
+              const index = start + i;
+              throw new Error(
+                `seed ${seed}, command #${index}: ${describeArgs(step.args)}\n${difference}\n${history(steps, index)}`,
+              );
+            }
+          }
+
+          // The datasets must match, not just the replies that happened to look.
+          const finalChecks: Array<Array<string>> = [['DEBUG', 'DIGEST']];
+          for (let db = 0; db < DATABASES; db++)
+            finalChecks.push(['SELECT', String(db)], ['DBSIZE']);
+          const finals = await clients.batch(finalChecks);
+          for (const [i, [mine, theirs]] of finals.entries()) {
+            expect(
+              mine.toString('latin1'),
+              `seed ${seed}, after the sequence: ${finalChecks[i]!.join(' ')}${i > 0 ? ` (db ${Math.floor((i - 1) / 2)})` : ''}`,
+            ).toBe(theirs.toString('latin1'));
+          }
+          // Keys and keys-with-TTL per database; avg_ttl is left out, as each
+          // server estimates it by sampling in its own expiry cycle.
+          const [[infoMine, infoTheirs]] = (await clients.batch([['INFO', 'keyspace']])) as [
+            [Buffer, Buffer],
+          ];
+          expect(keyspaceCounts(infoMine), `seed ${seed}: INFO keyspace`).toEqual(
+            keyspaceCounts(infoTheirs),
+          );
+          // KEYS * per database names any key the digest disagreed on.
+          for (let db = 0; db < USED_DBS; db++) {
+            const [, [mine, theirs]] = (await clients.batch([
+              ['SELECT', String(db)],
+              ['KEYS', '*'],
+            ])) as [unknown, [Buffer, Buffer]];
+            expect(
+              compareReplies(mine, theirs, 'unordered'),
+              `seed ${seed}: KEYS * in db ${db}`,
+            ).toBeNull();
+          }
+        } finally {
+          clients.close();
+        }
+      });
+    }
+  },
+);

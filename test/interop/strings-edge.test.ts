@@ -36,7 +36,19 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
   });
 
   it('SET answers every pair of options, conflicting or not, like Redis', async () => {
-    const options: Args[] = [['NX'], ['XX'], ['GET'], ['KEEPTTL'], ['EX', '1000'], ['PX', '1000000'], ['EXAT', YEAR_2100], ['PXAT', `${YEAR_2100}000`], ['PERSIST'], ['EX'], ['FOO']];
+    const options: Args[] = [
+      ['NX'],
+      ['XX'],
+      ['GET'],
+      ['KEEPTTL'],
+      ['EX', '1000'],
+      ['PX', '1000000'],
+      ['EXAT', YEAR_2100],
+      ['PXAT', `${YEAR_2100}000`],
+      ['PERSIST'],
+      ['EX'],
+      ['FOO'],
+    ];
     for (const first of options) {
       for (const second of options) {
         for (const exists of [false, true]) {
@@ -44,13 +56,23 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
           if (exists) await clients.same('SET', 'k', 'old', 'EXAT', YEAR_2100);
           await sameAll(['SET', 'k', 'new', ...first, ...second], ['GET', 'k']);
           // EX/PX deadlines come from each server's own clock (see compare.ts).
-          const [[mine, theirs]] = (await clients.batch([['EXPIRETIME', 'k']])) as [[Buffer, Buffer]];
-          expect(compareReplies(mine, theirs, 'ttl-seconds'), `EXPIRETIME after SET ${[...first, ...second].join(' ')}`).toBeNull();
+          const [[mine, theirs]] = (await clients.batch([['EXPIRETIME', 'k']])) as [
+            [Buffer, Buffer],
+          ];
+          expect(
+            compareReplies(mine, theirs, 'ttl-seconds'),
+            `EXPIRETIME after SET ${[...first, ...second].join(' ')}`,
+          ).toBeNull();
         }
       }
     }
     // The same option twice is accepted and the last expiry wins.
-    await sameAll(['SET', 'k', 'v', 'EXAT', YEAR_2100, 'EXAT', '4102444801'], ['EXPIRETIME', 'k'], ['SET', 'k', 'v', 'nx', 'NX'], ['SET', 'k', 'v', 'get', 'GET']);
+    await sameAll(
+      ['SET', 'k', 'v', 'EXAT', YEAR_2100, 'EXAT', '4102444801'],
+      ['EXPIRETIME', 'k'],
+      ['SET', 'k', 'v', 'nx', 'NX'],
+      ['SET', 'k', 'v', 'get', 'GET'],
+    );
   });
 
   it('SET, SETEX, GETEX and EXPIRE reject expire times that overflow, and keep the exact huge ones', async () => {
@@ -111,33 +133,85 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
       ['SET', 'k', 'v'],
       ['PEXPIRE', 'k', '-9223372036854775808'],
       ['EXISTS', 'k'],
+      // A deadline beyond 2^53 ms survives KEEPTTL, INCR and APPEND exactly,
+      // and goes away with PERSIST or a plain SET.
+      ['SET', 'k', '5', 'PXAT', '9223372036854775807'],
+      ['SET', 'k', '6', 'KEEPTTL'],
+      ['INCR', 'k'],
+      ['APPEND', 'k', 'x'],
+      ['PEXPIRETIME', 'k'],
+      ['PEXPIREAT', 'k', '9223372036854775000', 'XX'],
+      ['PEXPIREAT', 'k', '9223372036854775001', 'GT'],
+      ['PEXPIREAT', 'k', '9223372036854775001', 'GT'],
+      ['PEXPIREAT', 'k', '9223372036854775000', 'LT'],
+      ['PEXPIRETIME', 'k'],
+      ['GETEX', 'k', 'PERSIST'],
+      ['PEXPIRETIME', 'k'],
+      ['PEXPIREAT', 'k', '9223372036854775807'],
+      ['SET', 'k', 'v'],
+      ['PEXPIRETIME', 'k'],
+      ['DEBUG', 'DIGEST'],
     );
   });
 
   it('keys with a short TTL expire on both servers, lazily and actively', async () => {
-    await sameAll(['SET', 'lazy', 'v', 'PX', '100'], ['SET', 'active', 'v', 'PX', '100'], ['PSETEX', 'other', '100', 'v'], ['SET', 'stays', 'v']);
+    await sameAll(
+      ['SET', 'lazy', 'v', 'PX', '100'],
+      ['SET', 'active', 'v', 'PX', '100'],
+      ['PSETEX', 'other', '100', 'v'],
+      ['SET', 'stays', 'v'],
+    );
     // Poll (bounded) instead of sleeping: each server expires on its own clock.
     const deadline = Date.now() + 5000;
     for (;;) {
       const [mine, theirs] = await clients.call('EXISTS', 'lazy');
       if (mine === ':0\r\n' && theirs === ':0\r\n') break;
-      if (Date.now() > deadline) throw new Error(`key with PX 100 still there after 5 s: ${mine} / ${theirs}`);
+      if (Date.now() > deadline)
+        throw new Error(`key with PX 100 still there after 5 s: ${mine} / ${theirs}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    await sameAll(['GET', 'lazy'], ['TTL', 'lazy'], ['PTTL', 'lazy'], ['EXPIRETIME', 'lazy'], ['GETEX', 'lazy', 'PERSIST'], ['KEYS', '*'], ['RANDOMKEY']);
+    await sameAll(
+      ['GET', 'lazy'],
+      ['TTL', 'lazy'],
+      ['PTTL', 'lazy'],
+      ['EXPIRETIME', 'lazy'],
+      ['GETEX', 'lazy', 'PERSIST'],
+      ['KEYS', '*'],
+      ['RANDOMKEY'],
+    );
     // Nobody reads 'active' or 'other': only the active expire cycle can remove them.
     for (;;) {
       const [mine, theirs] = await clients.call('DBSIZE');
       if (mine === ':1\r\n' && theirs === ':1\r\n') break;
-      if (Date.now() > deadline) throw new Error(`active expiry did not run within 5 s: DBSIZE ${mine} / ${theirs}`);
+      if (Date.now() > deadline)
+        throw new Error(`active expiry did not run within 5 s: DBSIZE ${mine} / ${theirs}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    await sameAll(['DEBUG', 'DIGEST'], ['INFO', 'keyspace']);
+    await sameAll(['DEBUG', 'DIGEST']);
+    // avg_ttl is a running estimate that depends on which expire cycle saw
+    // which key on each server: compare the keyspace line without it.
+    const [mine, theirs] = await clients.call('INFO', 'keyspace');
+    const strip = (reply: string): string => reply.replace(/^\$\d+/, '').replace(/,avg_ttl=\d+/g, '');
+    expect(strip(mine)).toBe(strip(theirs));
   });
 
   it('GETRANGE clamps extreme indexes like Redis', async () => {
     await sameAll(['SET', 's', 'Hello World'], ['SET', 'empty', '']);
-    const indexes = ['0', '-1', '5', '3', '-100', '100', '11', '12', '-12', '9223372036854775807', '-9223372036854775808', '9223372036854775808', 'x'];
+    const indexes = [
+      '0',
+      '-1',
+      '5',
+      '3',
+      '-100',
+      '100',
+      '11',
+      '12',
+      '-12',
+      '9223372036854775807',
+      '-9223372036854775808',
+      '9223372036854775808',
+      'x',
+    ];
     for (const key of ['s', 'empty', 'missing']) {
       for (const start of indexes) {
         for (const end of indexes) await clients.same('GETRANGE', key, start, end);
@@ -170,7 +244,23 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
   });
 
   it('INCR family accepts only canonical int64 text and reports overflow', async () => {
-    for (const value of ['0x10', ' 1', '1 ', '-0', '+1', '01', '', '1.0', '18446744073709551616', '9223372036854775807', '-9223372036854775808', '12345678901234567890', '9999', '10000', '-1']) {
+    for (const value of [
+      '0x10',
+      ' 1',
+      '1 ',
+      '-0',
+      '+1',
+      '01',
+      '',
+      '1.0',
+      '18446744073709551616',
+      '9223372036854775807',
+      '-9223372036854775808',
+      '12345678901234567890',
+      '9999',
+      '10000',
+      '-1',
+    ]) {
       await sameAll(
         ['SET', 'n', value],
         ['INCR', 'n'],
@@ -219,7 +309,22 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
   it('SCAN parses its cursor as strtoul and validates COUNT', async () => {
     // An empty database, so a cursor that Redis and resplica map to different
     // places in their tables cannot show different keys.
-    for (const cursor of ['abc', '', '-1', '+5', '-0', '18446744073709551615', '18446744073709551616', '-18446744073709551615', '-18446744073709551616', ' 1', '1 ', '0x1', '+', '-']) {
+    for (const cursor of [
+      'abc',
+      '',
+      '-1',
+      '+5',
+      '-0',
+      '18446744073709551615',
+      '18446744073709551616',
+      '-18446744073709551615',
+      '-18446744073709551616',
+      ' 1',
+      '1 ',
+      '0x1',
+      '+',
+      '-',
+    ]) {
       await clients.same('SCAN', cursor);
     }
     await sameAll(
@@ -237,7 +342,14 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
     const keys: string[] = [];
     for (let i = 0; i < 300; i++) keys.push(`key:${i}`, String(i));
     await clients.same('MSET', ...keys);
-    for (const options of [[], ['COUNT', '7'], ['MATCH', 'key:1*'], ['MATCH', '*9', 'COUNT', '1000'], ['TYPE', 'string'], ['TYPE', 'list']]) {
+    for (const options of [
+      [],
+      ['COUNT', '7'],
+      ['MATCH', 'key:1*'],
+      ['MATCH', '*9', 'COUNT', '1000'],
+      ['TYPE', 'string'],
+      ['TYPE', 'list'],
+    ]) {
       // Cursor values and batch boundaries are hash-table details; only the
       // set of keys a complete iteration returns is specified.
       const collected: Array<Set<string>> = [];
@@ -254,13 +366,81 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
         expect(cursor).toBe('0');
         collected.push(seen);
       }
-      expect([...collected[0]!].sort(), `SCAN ${options.join(' ')}`).toEqual([...collected[1]!].sort());
+      expect([...collected[0]!].sort(), `SCAN ${options.join(' ')}`).toEqual(
+        [...collected[1]!].sort(),
+      );
     }
   });
 
   it('KEYS matches glob patterns exactly as stringmatchlen does', async () => {
-    await clients.same('MSET', 'a', '1', 'b', '2', 'c', '3', 'ab', '4', 'a*', '5', 'a?', '6', '[', '7', '\\', '8', 'x]', '9', 'aa', '10', 'abc', '11', 'a]', '12', 'a-', '13', 'A', '14');
-    const patterns = ['*', '[a-c]', '\\*', 'a\\*', '?', 'a?', 'a\\?', '[^a]', '[a-]', '[', '\\', '\\\\', '[[]', '[c-a]', 'x]', '[\\]]', '*\\', 'a[', '[!a]', '??', '***', '[a-c][b-c]', 'a[^]', 'a[]', '[a', '[^', 'a[b-]', 'a[b-]c', 'a[-b]', '[-]', '[\\', '', 'a*b*c', '*a*', '[A-a]'];
+    await clients.same(
+      'MSET',
+      'a',
+      '1',
+      'b',
+      '2',
+      'c',
+      '3',
+      'ab',
+      '4',
+      'a*',
+      '5',
+      'a?',
+      '6',
+      '[',
+      '7',
+      '\\',
+      '8',
+      'x]',
+      '9',
+      'aa',
+      '10',
+      'abc',
+      '11',
+      'a]',
+      '12',
+      'a-',
+      '13',
+      'A',
+      '14',
+    );
+    const patterns = [
+      '*',
+      '[a-c]',
+      '\\*',
+      'a\\*',
+      '?',
+      'a?',
+      'a\\?',
+      '[^a]',
+      '[a-]',
+      '[',
+      '\\',
+      '\\\\',
+      '[[]',
+      '[c-a]',
+      'x]',
+      '[\\]]',
+      '*\\',
+      'a[',
+      '[!a]',
+      '??',
+      '***',
+      '[a-c][b-c]',
+      'a[^]',
+      'a[]',
+      '[a',
+      '[^',
+      'a[b-]',
+      'a[b-]c',
+      'a[-b]',
+      '[-]',
+      '[\\',
+      '',
+      'a*b*c',
+      '*a*',
+      '[A-a]',
+    ];
     for (const pattern of patterns) {
       // Keys come back in hash-table order, which Redis leaves unspecified.
       const [[mine, theirs]] = (await clients.batch([['KEYS', pattern]])) as [[Buffer, Buffer]];
@@ -388,12 +568,28 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
     );
     // The client id is per connection: the one field allowed to differ.
     const mask = (reply: string): string => reply.replace(/(\$2\r\nid\r\n:)\d+/, '$1<id>');
-    for (const args of [['HELLO'], ['HELLO', '3'], ['HELLO', '3', 'AUTH', 'default', 'x', 'SETNAME', 'nm'], ['HELLO', '2'], ['HELLO', '3']]) {
+    for (const args of [
+      ['HELLO'],
+      ['HELLO', '3'],
+      ['HELLO', '3', 'AUTH', 'default', 'x', 'SETNAME', 'nm'],
+      ['HELLO', '2'],
+      ['HELLO', '3'],
+    ]) {
       const [mine, theirs] = await clients.call(...args);
       expect(mask(mine), args.join(' ')).toBe(mask(theirs));
     }
     // Now in RESP3: nulls, maps and errors in their RESP3 forms.
-    await sameAll(['CLIENT', 'GETNAME'], ['GET', 'missing'], ['CONFIG', 'GET', 'hz'], ['MGET', 'a', 'b'], ['SCAN', '0'], ['OBJECT', 'ENCODING', 'missing'], ['COPY', 'a', 'b'], ['PING'], ['ECHO', 'x']);
+    await sameAll(
+      ['CLIENT', 'GETNAME'],
+      ['GET', 'missing'],
+      ['CONFIG', 'GET', 'hz'],
+      ['MGET', 'a', 'b'],
+      ['SCAN', '0'],
+      ['OBJECT', 'ENCODING', 'missing'],
+      ['COPY', 'a', 'b'],
+      ['PING'],
+      ['ECHO', 'x'],
+    );
   });
 
   it('CLIENT subcommands validate their arguments like Redis', async () => {
@@ -451,7 +647,14 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
   });
 
   it('AUTH without requirepass behaves like the nopass default user', async () => {
-    await sameAll(['AUTH', 'x'], ['AUTH', 'default', 'x'], ['AUTH', 'foo', 'bar'], ['AUTH', 'a', 'b', 'c'], ['AUTH'], ['PING']);
+    await sameAll(
+      ['AUTH', 'x'],
+      ['AUTH', 'default', 'x'],
+      ['AUTH', 'foo', 'bar'],
+      ['AUTH', 'a', 'b', 'c'],
+      ['AUTH'],
+      ['PING'],
+    );
   });
 
   it('CONFIG SET errors and CONFIG GET replies match Redis', async () => {
@@ -484,86 +687,91 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
     );
     // Several patterns come back in dict order, which Redis leaves unspecified.
     for (const args of [['slowlog-*'], ['hz', 'timeout', 'databases'], ['maxmemory*']]) {
-      const [[mine, theirs]] = (await clients.batch([['CONFIG', 'GET', ...args]])) as [[Buffer, Buffer]];
+      const [[mine, theirs]] = (await clients.batch([['CONFIG', 'GET', ...args]])) as [
+        [Buffer, Buffer],
+      ];
       expect(sortedPairs(mine), `CONFIG GET ${args.join(' ')}`).toEqual(sortedPairs(theirs));
     }
   });
 });
 
-describe.skipIf(skipInterop)('authentication with requirepass answered exactly as redis-server 7.0 does', () => {
-  let servers: ServerPair;
-  let clients: ClientPair;
+describe.skipIf(skipInterop)(
+  'authentication with requirepass answered exactly as redis-server 7.0 does',
+  () => {
+    let servers: ServerPair;
+    let clients: ClientPair;
 
-  beforeAll(async () => {
-    servers = await startPair(['--requirepass', 'secret']);
-    clients = await ClientPair.connect(servers);
-  });
+    beforeAll(async () => {
+      servers = await startPair(['--requirepass', 'secret']);
+      clients = await ClientPair.connect(servers);
+    });
 
-  afterAll(async () => {
-    clients?.close();
-    await servers?.stop();
-  });
+    afterAll(async () => {
+      clients?.close();
+      await servers?.stop();
+    });
 
-  it('refuses commands until AUTH or HELLO AUTH succeeds', async () => {
-    for (const args of [
-      ['GET', 'k'],
-      ['NOSUCH', 'x'],
-      ['GET'],
-      ['PING'],
-      ['CLIENT', 'SETNAME', 'x'],
-      ['HELLO'],
-      ['HELLO', '3'],
-      ['HELLO', '3', 'AUTH', 'default', 'wrong'],
-      ['HELLO', '3', 'AUTH', 'nobody', 'secret'],
-      ['AUTH', 'wrong'],
-      ['AUTH', 'default', 'wrong'],
-      ['AUTH', 'nobody', 'secret'],
-      ['AUTH'],
-      ['AUTH', 'secret'],
-      ['GET', 'k'],
-      ['AUTH', 'wrong'],
-      ['GET', 'k'],
-      ['AUTH', 'default', 'secret'],
-      ['RESET'],
-      ['GET', 'k'],
-    ]) {
-      await clients.same(...args);
-    }
-    const mask = (reply: string): string => reply.replace(/(\$2\r\nid\r\n:)\d+/, '$1<id>');
-    const [mine, theirs] = await clients.call('HELLO', '2', 'AUTH', 'default', 'secret');
-    expect(mask(mine)).toBe(mask(theirs));
-    await clients.same('GET', 'k');
-  });
-
-  it('HELLO applies AUTH and SETNAME in argument order, keeping what succeeded before an error', async () => {
-    const fresh = await ClientPair.connect(servers);
-    try {
-      // The client id is per connection: the one field allowed to differ.
-      const mask = (reply: string): string => reply.replace(/(\$2\r\nid\r\n:)\d+/, '$1<id>');
+    it('refuses commands until AUTH or HELLO AUTH succeeds', async () => {
       for (const args of [
-        ['HELLO', '3', 'SETNAME', 'a b'],
-        ['HELLO', '3', 'AUTH', 'default', 'wrong', 'SETNAME', 'a b'],
-        ['HELLO', '3', 'SETNAME', 'a b', 'foo'],
-        ['HELLO', '3', 'SETNAME', 'nm', 'AUTH', 'default', 'wrong'],
-        ['HELLO', '3', 'SETNAME', 'ok', 'foo'],
-        ['HELLO', '3', 'AUTH', 'default', 'secret', 'SETNAME', 'a b'],
-        ['CLIENT', 'GETNAME'],
-        ['HELLO', '3', 'AUTH', 'default', 'secret', 'foo'],
+        ['GET', 'k'],
+        ['NOSUCH', 'x'],
+        ['GET'],
         ['PING'],
-        ['HELLO', '2', 'SETNAME', 'abc'],
-        ['CLIENT', 'GETNAME'],
-        ['HELLO', '3', 'SETNAME', 'nm2', 'AUTH', 'default', 'wrong'],
-        ['CLIENT', 'GETNAME'],
+        ['CLIENT', 'SETNAME', 'x'],
+        ['HELLO'],
+        ['HELLO', '3'],
+        ['HELLO', '3', 'AUTH', 'default', 'wrong'],
+        ['HELLO', '3', 'AUTH', 'nobody', 'secret'],
+        ['AUTH', 'wrong'],
+        ['AUTH', 'default', 'wrong'],
+        ['AUTH', 'nobody', 'secret'],
+        ['AUTH'],
+        ['AUTH', 'secret'],
+        ['GET', 'k'],
+        ['AUTH', 'wrong'],
+        ['GET', 'k'],
+        ['AUTH', 'default', 'secret'],
+        ['RESET'],
         ['GET', 'k'],
       ]) {
-        const [mine, theirs] = await fresh.call(...args);
-        expect(mask(mine), args.join(' ')).toBe(mask(theirs));
+        await clients.same(...args);
       }
-    } finally {
-      fresh.close();
-    }
-  });
-});
+      const mask = (reply: string): string => reply.replace(/(\$2\r\nid\r\n:)\d+/, '$1<id>');
+      const [mine, theirs] = await clients.call('HELLO', '2', 'AUTH', 'default', 'secret');
+      expect(mask(mine)).toBe(mask(theirs));
+      await clients.same('GET', 'k');
+    });
+
+    it('HELLO applies AUTH and SETNAME in argument order, keeping what succeeded before an error', async () => {
+      const fresh = await ClientPair.connect(servers);
+      try {
+        // The client id is per connection: the one field allowed to differ.
+        const mask = (reply: string): string => reply.replace(/(\$2\r\nid\r\n:)\d+/, '$1<id>');
+        for (const args of [
+          ['HELLO', '3', 'SETNAME', 'a b'],
+          ['HELLO', '3', 'AUTH', 'default', 'wrong', 'SETNAME', 'a b'],
+          ['HELLO', '3', 'SETNAME', 'a b', 'foo'],
+          ['HELLO', '3', 'SETNAME', 'nm', 'AUTH', 'default', 'wrong'],
+          ['HELLO', '3', 'SETNAME', 'ok', 'foo'],
+          ['HELLO', '3', 'AUTH', 'default', 'secret', 'SETNAME', 'a b'],
+          ['CLIENT', 'GETNAME'],
+          ['HELLO', '3', 'AUTH', 'default', 'secret', 'foo'],
+          ['PING'],
+          ['HELLO', '2', 'SETNAME', 'abc'],
+          ['CLIENT', 'GETNAME'],
+          ['HELLO', '3', 'SETNAME', 'nm2', 'AUTH', 'default', 'wrong'],
+          ['CLIENT', 'GETNAME'],
+          ['GET', 'k'],
+        ]) {
+          const [mine, theirs] = await fresh.call(...args);
+          expect(mask(mine), args.join(' ')).toBe(mask(theirs));
+        }
+      } finally {
+        fresh.close();
+      }
+    });
+  },
+);
 
 /** A RESP2 map reply (flat array of name/value) as sorted "name=value" lines. */
 function sortedPairs(reply: Buffer): string[] {
