@@ -17,6 +17,8 @@ export const ALL_COMMAND_SPECS: readonly CommandSpec[] = [
 ];
 
 export class CommandTable {
+  private lastName: Buffer = Buffer.alloc(0);
+  private lastCommand: Command | undefined = undefined;
   /** Keyed by lower-case and upper-case name, so most lookups avoid lowercasing. */
   private readonly byName = new Map<string, Command>();
   readonly all: Command[] = [];
@@ -38,7 +40,18 @@ export class CommandTable {
   /** Resolves argv to a command or subcommand, as Redis's lookupCommand does. */
   lookup(argv: Buffer[]): Command | undefined {
     const name = argv[0]!;
-    const base = this.lookupName(name.latin1Slice(0, name.length));
+    let base: Command | undefined;
+    // Pipelines repeat the same command: comparing a few bytes with the last
+    // name seen is cheaper than making a string and hashing it.
+    if (this.lastCommand !== undefined && sameBytes(name, this.lastName)) {
+      base = this.lastCommand;
+    } else {
+      base = this.lookupName(name.latin1Slice(0, name.length));
+      if (base !== undefined && name.length <= 32) {
+        this.lastName = Buffer.from(name);
+        this.lastCommand = base;
+      }
+    }
     if (base === undefined || base.subcommands === null || argv.length < 2) return base;
     return base.subcommands.get(argv[1]!.toString('latin1').toLowerCase());
   }
@@ -55,6 +68,7 @@ export class CommandTable {
     if (command === undefined) return 'No such command in rename-command';
     if (to !== '' && this.lookupName(to) !== undefined) return 'Target command name already exists';
     for (const [name, c] of this.byName) if (c === command) this.byName.delete(name);
+    this.lastCommand = undefined;
     if (to !== '') {
       this.byName.set(to.toLowerCase(), command);
       this.byName.set(to.toUpperCase(), command);
@@ -69,4 +83,11 @@ export class CommandTable {
       if (c.subcommands !== null) yield* c.subcommands.values();
     }
   }
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  const len = a.length;
+  if (len !== b.length) return false;
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

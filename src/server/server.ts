@@ -49,6 +49,11 @@ export class Server {
   /** Clients whose replies were produced outside their own read (pub/sub, timers). */
   private readonly pendingFlush = new Set<Client>();
   private flushScheduled = false;
+  /**
+   * performance.now() at the end of the last command of the current read
+   * batch (0 outside a batch); call() uses it as the next command's start.
+   */
+  batchClock = 0;
   /** Every socket reads into this one buffer (see readIntoSharedBuffer). */
   private readonly readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
   private listeners: net.Server[] = [];
@@ -259,7 +264,9 @@ export class Server {
     // One clock reading per read: every command of the batch sees the same
     // time, as every command of a Redis event-loop iteration does.
     this.keyspace.freezeTime();
+    this.batchClock = performance.now();
     this.processInput(c);
+    this.batchClock = 0;
     this.keyspace.unfreezeTime();
     if (c.parser.holdsInput) c.parser.detach();
     if (!c.closed && c.parser.pendingBytes > this.config.get('client-query-buffer-limit')) {

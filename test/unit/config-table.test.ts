@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Config } from '../../src/config/config.js';
 import { OPTION_TABLE } from '../../src/config/options.js';
-import { renderOptionsDoc } from '../../src/config/print-options-doc.js';
+import { renderOptionsDoc, withAcceptedDirectives } from '../../src/config/print-options-doc.js';
 import { globMatch, isGlobPattern } from '../../src/store/glob.js';
 import { memtoull, repr, string2ll, strtollFull } from '../../src/config/text.js';
 
@@ -208,6 +208,12 @@ const REDIS_7_0_15_DEFAULTS: Readonly<Record<string, string>> = {
 };
 
 describe('option table', () => {
+  it('lists every accepted-but-inactive directive in docs/operations.md (run print-options-doc.ts --update)', () => {
+    const ops = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    expect(ops).toBe(withAcceptedDirectives(ops));
+    expect(ops).toContain('`activerehashing`');
+  });
+
   it('has docs/config-options.md generated from it (run src/config/print-options-doc.ts to update)', () => {
     const docs = readFileSync(new URL('../../docs/config-options.md', import.meta.url), 'utf8');
     expect(docs).toBe(renderOptionsDoc());

@@ -248,8 +248,35 @@ function parseBulkArray(reply: Buffer): string[] {
  * Characters that make glob syntax interesting, plus a letter in both cases,
  * a dash for ranges and high/NUL bytes for the signed-char range quirk.
  */
-const PATTERN_ALPHABET = ['a', 'b', 'A', '*', '?', '[', ']', '^', '-', '\\', bytes(0x00), bytes(0xe9)];
-const KEY_ALPHABET = ['a', 'b', 'A', '*', '?', '[', ']', '^', '-', '\\', bytes(0x00), bytes(0xe9), bytes(0xff)];
+const PATTERN_ALPHABET = [
+  'a',
+  'b',
+  'A',
+  '*',
+  '?',
+  '[',
+  ']',
+  '^',
+  '-',
+  '\\',
+  bytes(0x00),
+  bytes(0xe9),
+];
+const KEY_ALPHABET = [
+  'a',
+  'b',
+  'A',
+  '*',
+  '?',
+  '[',
+  ']',
+  '^',
+  '-',
+  '\\',
+  bytes(0x00),
+  bytes(0xe9),
+  bytes(0xff),
+];
 const DIFF_SEED = 20240607;
 const DIFF_KEYS = 150;
 const DIFF_PATTERNS = 2000;
@@ -261,65 +288,83 @@ function randomString(rand: () => number, alphabet: readonly string[], maxLen: n
   return s;
 }
 
-describe.skipIf(!redisServerAvailable)('glob agrees with redis-server KEYS on random patterns', () => {
-  if (!redisServerAvailable) console.warn(skipMessage('redis-server'));
-  let redis: RunningServer;
-  let resplica: RunningServer;
-  let redisClient: RawClient;
-  let resplicaClient: RawClient;
-  const keys = new Set<string>(['']);
-  const patterns: string[] = [];
+describe.skipIf(!redisServerAvailable)(
+  'glob agrees with redis-server KEYS on random patterns',
+  () => {
+    if (!redisServerAvailable) console.warn(skipMessage('redis-server'));
+    let redis: RunningServer;
+    let resplica: RunningServer;
+    let redisClient: RawClient;
+    let resplicaClient: RawClient;
+    const keys = new Set<string>(['']);
+    const patterns: string[] = [];
 
-  beforeAll(async () => {
-    [redis, resplica] = await Promise.all([startRedis(), startResplica()]);
-    [redisClient, resplicaClient] = await Promise.all([RawClient.connect(redis.port), RawClient.connect(resplica.port)]);
-    const rand = mulberry32(DIFF_SEED);
-    while (keys.size < DIFF_KEYS) keys.add(randomString(rand, KEY_ALPHABET, 5));
-    for (let i = 0; i < DIFF_PATTERNS; i++) patterns.push(randomString(rand, PATTERN_ALPHABET, 6));
-    for (const client of [redisClient, resplicaClient]) {
-      const mset: Buffer[] = [Buffer.from('MSET')];
-      for (const k of keys) mset.push(Buffer.from(k, 'latin1'), Buffer.from('v'));
-      expect(await client.call('FLUSHALL')).toBe('+OK\r\n');
-      expect(await client.call(...mset)).toBe('+OK\r\n');
+    beforeAll(async () => {
+      [redis, resplica] = await Promise.all([startRedis(), startResplica()]);
+      [redisClient, resplicaClient] = await Promise.all([
+        RawClient.connect(redis.port),
+        RawClient.connect(resplica.port),
+      ]);
+      const rand = mulberry32(DIFF_SEED);
+      while (keys.size < DIFF_KEYS) keys.add(randomString(rand, KEY_ALPHABET, 5));
+      for (let i = 0; i < DIFF_PATTERNS; i++)
+        patterns.push(randomString(rand, PATTERN_ALPHABET, 6));
+      for (const client of [redisClient, resplicaClient]) {
+        const mset: Buffer[] = [Buffer.from('MSET')];
+        for (const k of keys) mset.push(Buffer.from(k, 'latin1'), Buffer.from('v'));
+        expect(await client.call('FLUSHALL')).toBe('+OK\r\n');
+        expect(await client.call(...mset)).toBe('+OK\r\n');
+      }
+    });
+
+    afterAll(async () => {
+      redisClient?.close();
+      resplicaClient?.close();
+      await Promise.all([redis?.stop(), resplica?.stop()]);
+    });
+
+    /** Sends every pattern as one pipeline and returns each KEYS reply sorted. */
+    async function keysFor(client: RawClient): Promise<string[][]> {
+      for (const p of patterns) client.send('KEYS', Buffer.from(p, 'latin1'));
+      const out: string[][] = [];
+      for (let i = 0; i < patterns.length; i++)
+        out.push(parseBulkArray(await client.readReply()).sort());
+      return out;
     }
-  });
 
-  afterAll(async () => {
-    redisClient?.close();
-    resplicaClient?.close();
-    await Promise.all([redis?.stop(), resplica?.stop()]);
-  });
-
-  /** Sends every pattern as one pipeline and returns each KEYS reply sorted. */
-  async function keysFor(client: RawClient): Promise<string[][]> {
-    for (const p of patterns) client.send('KEYS', Buffer.from(p, 'latin1'));
-    const out: string[][] = [];
-    for (let i = 0; i < patterns.length; i++) out.push(parseBulkArray(await client.readReply()).sort());
-    return out;
-  }
-
-  it(`globMatch selects the same keys as Redis for ${DIFF_PATTERNS} patterns x ${DIFF_KEYS} keys`, async () => {
-    const fromRedis = await keysFor(redisClient);
-    const mismatches: string[] = [];
-    patterns.forEach((pattern, i) => {
-      const expected = fromRedis[i]!;
-      // KEYS special-cases a lone `*` (it would otherwise skip the empty key).
-      const mine = [...keys].filter((k) => pattern === '*' || globMatch(pattern, k)).sort();
-      if (JSON.stringify(mine) !== JSON.stringify(expected) && mismatches.length < 10) {
-        mismatches.push(`pattern ${JSON.stringify(pattern)}: redis ${JSON.stringify(expected)} globMatch ${JSON.stringify(mine)}`);
-      }
+    it(`globMatch selects the same keys as Redis for ${DIFF_PATTERNS} patterns x ${DIFF_KEYS} keys`, async () => {
+      const fromRedis = await keysFor(redisClient);
+      const mismatches: string[] = [];
+      patterns.forEach((pattern, i) => {
+        const expected = fromRedis[i]!;
+        // KEYS special-cases a lone `*` (it would otherwise skip the empty key).
+        const mine = [...keys].filter((k) => pattern === '*' || globMatch(pattern, k)).sort();
+        if (JSON.stringify(mine) !== JSON.stringify(expected) && mismatches.length < 10) {
+          mismatches.push(
+            `pattern ${JSON.stringify(pattern)}: redis ${JSON.stringify(expected)} globMatch ${JSON.stringify(mine)}`,
+          );
+        }
+      });
+      expect(mismatches).toEqual([]);
     });
-    expect(mismatches).toEqual([]);
-  });
 
-  it('resplica KEYS replies with the same key sets as Redis KEYS', async () => {
-    const [fromRedis, fromResplica] = await Promise.all([keysFor(redisClient), keysFor(resplicaClient)]);
-    const mismatches: string[] = [];
-    patterns.forEach((pattern, i) => {
-      if (JSON.stringify(fromRedis[i]) !== JSON.stringify(fromResplica[i]) && mismatches.length < 10) {
-        mismatches.push(`pattern ${JSON.stringify(pattern)}: redis ${JSON.stringify(fromRedis[i])} resplica ${JSON.stringify(fromResplica[i])}`);
-      }
+    it('resplica KEYS replies with the same key sets as Redis KEYS', async () => {
+      const [fromRedis, fromResplica] = await Promise.all([
+        keysFor(redisClient),
+        keysFor(resplicaClient),
+      ]);
+      const mismatches: string[] = [];
+      patterns.forEach((pattern, i) => {
+        if (
+          JSON.stringify(fromRedis[i]) !== JSON.stringify(fromResplica[i]) &&
+          mismatches.length < 10
+        ) {
+          mismatches.push(
+            `pattern ${JSON.stringify(pattern)}: redis ${JSON.stringify(fromRedis[i])} resplica ${JSON.stringify(fromResplica[i])}`,
+          );
+        }
+      });
+      expect(mismatches).toEqual([]);
     });
-    expect(mismatches).toEqual([]);
-  });
-});
+  },
+);

@@ -48,7 +48,12 @@ class RecordingEvents implements KeyspaceEvents {
 
   private record(event: EventName, db: Database, key: string): void {
     const entry = db.peek(key);
-    this.log.push({ event, db: db.id, key, value: entry === undefined ? null : entry.value.toString('latin1') });
+    this.log.push({
+      event,
+      db: db.id,
+      key,
+      value: entry === undefined ? null : entry.value.toString('latin1'),
+    });
   }
 }
 
@@ -360,7 +365,11 @@ describe('active expiry', () => {
     events.take();
     vi.setSystemTime(T0 + 2);
     expect(ks.activeExpireCycle(10)).toBe(false);
-    expect(events.take().map((e) => `${e.event}:${e.db}:${e.key}`)).toEqual(['willChange:7:k', 'expired:7:k', 'changed:7:k']);
+    expect(events.take().map((e) => `${e.event}:${e.db}:${e.key}`)).toEqual([
+      'willChange:7:k',
+      'expired:7:k',
+      'changed:7:k',
+    ]);
   });
 });
 

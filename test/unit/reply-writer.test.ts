@@ -128,15 +128,22 @@ describe('RESP2 and RESP3 encodings', () => {
   });
 
   it('bulkString sends UTF-8 bytes and counts them, not characters', () => {
-    expect(encoded(2, (w) => w.bulkString('é€'))).toBe(`$5\r\n${Buffer.from('é€').toString('latin1')}\r\n`);
-    expect(encoded(3, (w) => w.verbatim('é'))).toBe(`=6\r\ntxt:${Buffer.from('é').toString('latin1')}\r\n`);
+    expect(encoded(2, (w) => w.bulkString('é€'))).toBe(
+      `$5\r\n${Buffer.from('é€').toString('latin1')}\r\n`,
+    );
+    expect(encoded(3, (w) => w.verbatim('é'))).toBe(
+      `=6\r\ntxt:${Buffer.from('é').toString('latin1')}\r\n`,
+    );
   });
 
   it('bulk values are binary safe', () => {
     const value = Buffer.from([0x00, 0x0d, 0x0a, 0xff, 0x80]);
-    expect(Buffer.from(encoded(2, (w) => w.bulk(value)), 'latin1')).toEqual(
-      Buffer.concat([Buffer.from('$5\r\n'), value, Buffer.from('\r\n')]),
-    );
+    expect(
+      Buffer.from(
+        encoded(2, (w) => w.bulk(value)),
+        'latin1',
+      ),
+    ).toEqual(Buffer.concat([Buffer.from('$5\r\n'), value, Buffer.from('\r\n')]));
   });
 });
 
@@ -148,7 +155,17 @@ describe('integers', () => {
   });
 
   it('negative and large integers', () => {
-    for (const n of [-1, -9, -10, -99, -100, -12_345, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 40]) {
+    for (const n of [
+      -1,
+      -9,
+      -10,
+      -99,
+      -100,
+      -12_345,
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+      2 ** 40,
+    ]) {
       expect(encoded(2, (w) => w.integer(n))).toBe(`:${n}\r\n`);
       expect(encoded(3, (w) => w.integer(n))).toBe(`:${n}\r\n`);
     }
@@ -165,7 +182,9 @@ describe('integers', () => {
       expect(encoded(2, (w) => w.arrayHeader(n))).toBe(`*${n}\r\n`);
       expect(encoded(3, (w) => w.setHeader(n))).toBe(`~${n}\r\n`);
     }
-    expect(encoded(2, (w) => w.bulk(Buffer.alloc(1234, 0x61)))).toBe(`$1234\r\n${'a'.repeat(1234)}\r\n`);
+    expect(encoded(2, (w) => w.bulk(Buffer.alloc(1234, 0x61)))).toBe(
+      `$1234\r\n${'a'.repeat(1234)}\r\n`,
+    );
   });
 });
 
@@ -225,12 +244,19 @@ describe('large replies', () => {
 
 describe('error replies', () => {
   it('CR and LF inside the message become spaces so the reply stays one line', () => {
-    expect(encoded(2, (w) => w.error('ERR bad\r\nthing\nhere\r'))).toBe('-ERR bad  thing here \r\n');
+    expect(encoded(2, (w) => w.error('ERR bad\r\nthing\nhere\r'))).toBe(
+      '-ERR bad  thing here \r\n',
+    );
   });
 
   it('message bytes go out as latin1, exactly as the client sent them', () => {
-    const text = 'ERR unknown command \'\xe9\xff\'';
-    expect(Buffer.from(encoded(2, (w) => w.error(text)), 'latin1')).toEqual(Buffer.from(`-${text}\r\n`, 'latin1'));
+    const text = "ERR unknown command '\xe9\xff'";
+    expect(
+      Buffer.from(
+        encoded(2, (w) => w.error(text)),
+        'latin1',
+      ),
+    ).toEqual(Buffer.from(`-${text}\r\n`, 'latin1'));
   });
 
   it('each error is counted and its code reported', () => {
