@@ -56,9 +56,13 @@ interface Target {
 
 async function start(name: string, command: string, args: string[]): Promise<Target> {
   const port = await freePort();
-  const proc = spawn(command, [...args, '--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
-    stdio: 'ignore',
-  });
+  const proc = spawn(
+    command,
+    [...args, '--port', String(port), '--bind', '127.0.0.1', '--save', ''],
+    {
+      stdio: 'ignore',
+    },
+  );
   await waitReady(port);
   return { name, port, proc };
 }
@@ -67,12 +71,26 @@ async function start(name: string, command: string, args: string[]): Promise<Tar
 function benchmark(port: number, test: string, pipeline: number, requests: number): number {
   const out = spawnSync(
     'redis-benchmark',
-    ['-p', String(port), '-t', test, '-c', '50', '-n', String(requests), '-P', String(pipeline), '-q', '--csv'],
+    [
+      '-p',
+      String(port),
+      '-t',
+      test,
+      '-c',
+      '50',
+      '-n',
+      String(requests),
+      '-P',
+      String(pipeline),
+      '-q',
+      '--csv',
+    ],
     { encoding: 'utf8' },
   );
   // CSV: "test","rps",... — the first data line after the header.
   const line = out.stdout.split('\n').find((l) => l.startsWith('"') && !l.startsWith('"test"'));
-  if (line === undefined) throw new Error(`no result from redis-benchmark: ${out.stdout}${out.stderr}`);
+  if (line === undefined)
+    throw new Error(`no result from redis-benchmark: ${out.stdout}${out.stderr}`);
   return Number(line.split(',')[1]!.replace(/"/g, ''));
 }
 
@@ -83,14 +101,17 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   if (!has('redis-benchmark')) {
-    console.error('redis-benchmark is not installed (apt-get install redis-tools): nothing to measure against.');
+    console.error(
+      'redis-benchmark is not installed (apt-get install redis-tools): nothing to measure against.',
+    );
     process.exit(1);
   }
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const baseRequests = Number(process.env.BENCH_REQUESTS ?? 200000);
   const tests = (process.env.BENCH_TESTS ?? 'set,get,incr,mset').split(',');
   const targets: Target[] = [await start('resplica', process.execPath, [MAIN])];
-  if (has('redis-server')) targets.push(await start('redis', 'redis-server', ['--appendonly', 'no']));
+  if (has('redis-server'))
+    targets.push(await start('redis', 'redis-server', ['--appendonly', 'no']));
   else console.error('redis-server is not installed: reporting resplica alone, no ratios.');
 
   const rows: string[] = [];
@@ -102,7 +123,8 @@ async function main(): Promise<void> {
         for (let round = 0; round < rounds; round++) {
           // Alternate who goes first so drift in machine load hits both.
           const order = round % 2 === 0 ? targets : [...targets].reverse();
-          for (const t of order) samples.get(t.name)!.push(benchmark(t.port, test, pipeline, requests));
+          for (const t of order)
+            samples.get(t.name)!.push(benchmark(t.port, test, pipeline, requests));
         }
         const ours = median(samples.get('resplica')!);
         const theirs = samples.has('redis') ? median(samples.get('redis')!) : NaN;

@@ -37,19 +37,19 @@ function logo(port: number): string {
   return [
     '',
     `                resplica ${RESPLICA_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit`,
-    '           _.-``__ \'\'-._',
-    '      _.-``    `.  `_.  \'\'-._',
-    '  .-`` .-```.  ```\\/    _.,_ \'\'-._',
-    ' (    \'      ,       .-`  | `,    )     Running in standalone mode',
+    "           _.-``__ ''-._",
+    "      _.-``    `.  `_.  ''-._",
+    "  .-`` .-```.  ```\\/    _.,_ ''-._",
+    " (    '      ,       .-`  | `,    )     Running in standalone mode",
     ` |\`-._\`-...-\` __...-.\`\`-._|'\` _.-'|     Port: ${port}`,
     ` |    \`-._   \`._    /     _.-'    |     PID: ${process.pid}`,
     "  `-._    `-._  `-./  _.-'    _.-'",
-    ' |`-._`-._    `-.__.-\'    _.-\'_.-\'|',
-    ' |    `-._`-._        _.-\'_.-\'    |',
+    " |`-._`-._    `-.__.-'    _.-'_.-'|",
+    " |    `-._`-._        _.-'_.-'    |",
     "  `-._    `-._`-.__.-'_.-'    _.-'",
-    '      `-._    `-.__.-\'    _.-\'',
-    '          `-._        _.-\'',
-    '              `-.__.-\'',
+    "      `-._    `-.__.-'    _.-'",
+    "          `-._        _.-'",
+    "              `-.__.-'",
     '',
     '',
   ].join('\n');
@@ -155,14 +155,17 @@ async function main(argv: string[]): Promise<void> {
   }
   // As redis-server: the logo on a terminal (log to stdout) or when forced,
   // otherwise one line that log parsers can use.
-  const showLogo = config.get('always-show-logo') || (config.get('logfile') === '' && process.stdout.isTTY === true);
+  const showLogo =
+    config.get('always-show-logo') ||
+    (config.get('logfile') === '' && process.stdout.isTTY === true);
   if (!showLogo) log.notice(`Running mode=standalone, port=${server.tcpPort}.`);
   else if (log.enabled('notice')) log.raw(logo(server.tcpPort));
   log.warning('Server initialized');
   server.writePidFile();
   // Same lines, order and conditions as redis-server, which scripts wait for.
   if (server.tcpPort !== 0) log.notice('Ready to accept connections');
-  if (unixSocket !== '') log.notice(`The server is now ready to accept connections at ${unixSocket}`);
+  if (unixSocket !== '')
+    log.notice(`The server is now ready to accept connections at ${unixSocket}`);
 }
 
 function installProcessHandlers(server: Server, log: Logger): void {
@@ -200,12 +203,16 @@ function installProcessHandlers(server: Server, log: Logger): void {
     process.exit(1);
   });
   process.on('unhandledRejection', (err) => {
-    log.warning(`Unexpected error, exiting: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    log.warning(
+      `Unexpected error, exiting: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     process.exit(1);
   });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`Fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `Fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -104,7 +104,8 @@ export function parseDouble(buf: Buffer): number | null {
   const text = buf.toString('latin1');
   if (text.length === 0 || /^\s|\s$/.test(text)) return null;
   const lower = text.toLowerCase();
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity')
+    return Infinity;
   if (lower === '-inf' || lower === '-infinity') return -Infinity;
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return null;
   const value = Number(text);
@@ -124,7 +125,9 @@ export function intArgOrReply(c: Client, arg: Buffer, message?: string): number 
     return null;
   }
   if (value < -2147483648 || value > 2147483647) {
-    c.reply.error(message ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
+    c.reply.error(
+      message ?? 'ERR value is out of range, value must between -2147483648 and 2147483647',
+    );
     return null;
   }
   return value;

@@ -233,7 +233,9 @@ function clientList(c: Client, argv: Buffer[]): void {
 }
 
 function clientById(c: Client, id: bigint): Client | undefined {
-  return id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? c.server.clients.get(Number(id)) : undefined;
+  return id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? c.server.clients.get(Number(id))
+    : undefined;
 }
 
 /**
@@ -244,7 +246,9 @@ function subcommandSyntaxError(c: Client, argv: Buffer[]): void {
   const sub = argv[1]!;
   const nul = sub.indexOf(0);
   const name = sub.toString('latin1', 0, Math.min(nul === -1 ? sub.length : nul, 128));
-  c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${name}'. Try ${argv[0]!.toString('latin1').toUpperCase()} HELP.`);
+  c.reply.error(
+    `ERR unknown subcommand or wrong number of arguments for '${name}'. Try ${argv[0]!.toString('latin1').toUpperCase()} HELP.`,
+  );
 }
 
 function clientKill(c: Client, argv: Buffer[]): void {
@@ -478,32 +482,150 @@ function clientHelp(c: Client): void {
 const CONNECTION = 'connection' as const;
 const NO_KEYS = { firstKey: 0, lastKey: 0, step: 0 } as const;
 
-function clientSub(name: string, arity: number, summary: string, handler: CommandSpec['handler'], flags: CommandSpec['flags'] = ['noscript', 'loading', 'stale']): CommandSpec {
-  return { name, arity, flags, ...NO_KEYS, group: CONNECTION, since: '2.4.0', complexity: 'O(1)', summary, handler };
+function clientSub(
+  name: string,
+  arity: number,
+  summary: string,
+  handler: CommandSpec['handler'],
+  flags: CommandSpec['flags'] = ['noscript', 'loading', 'stale'],
+): CommandSpec {
+  return {
+    name,
+    arity,
+    flags,
+    ...NO_KEYS,
+    group: CONNECTION,
+    since: '2.4.0',
+    complexity: 'O(1)',
+    summary,
+    handler,
+  };
 }
 
 export const connectionCommands: readonly CommandSpec[] = [
-  { name: 'ping', arity: -1, flags: ['fast', 'sentinel'], ...NO_KEYS, group: CONNECTION, since: '1.0.0', complexity: 'O(1)', summary: 'Test the connection', handler: ping },
-  { name: 'echo', arity: 2, flags: ['fast'], ...NO_KEYS, group: CONNECTION, since: '1.0.0', complexity: 'O(1)', summary: 'Return the given string', handler: echo },
-  { name: 'quit', arity: -1, flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], ...NO_KEYS, group: CONNECTION, since: '1.0.0', complexity: 'O(1)', summary: 'Close the connection', handler: quit },
-  { name: 'reset', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel'], ...NO_KEYS, group: CONNECTION, since: '6.2.0', complexity: 'O(1)', summary: 'Reset the connection state', handler: reset },
-  { name: 'auth', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel', 'allow_busy'], ...NO_KEYS, group: CONNECTION, since: '1.0.0', complexity: 'O(N) where N is the number of passwords defined for the user', summary: 'Authenticate the connection', handler: auth },
-  { name: 'hello', arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel', 'allow_busy'], ...NO_KEYS, group: CONNECTION, since: '6.0.0', complexity: 'O(1)', summary: 'Handshake: protocol version, authentication and client name', handler: hello },
   {
-    name: 'client', arity: -2, flags: ['sentinel'], ...NO_KEYS, group: CONNECTION, since: '2.4.0', complexity: 'Depends on subcommand', summary: 'Manage client connections',
+    name: 'ping',
+    arity: -1,
+    flags: ['fast', 'sentinel'],
+    ...NO_KEYS,
+    group: CONNECTION,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Test the connection',
+    handler: ping,
+  },
+  {
+    name: 'echo',
+    arity: 2,
+    flags: ['fast'],
+    ...NO_KEYS,
+    group: CONNECTION,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Return the given string',
+    handler: echo,
+  },
+  {
+    name: 'quit',
+    arity: -1,
+    flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'],
+    ...NO_KEYS,
+    group: CONNECTION,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Close the connection',
+    handler: quit,
+  },
+  {
+    name: 'reset',
+    arity: 1,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel'],
+    ...NO_KEYS,
+    group: CONNECTION,
+    since: '6.2.0',
+    complexity: 'O(1)',
+    summary: 'Reset the connection state',
+    handler: reset,
+  },
+  {
+    name: 'auth',
+    arity: -2,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel', 'allow_busy'],
+    ...NO_KEYS,
+    group: CONNECTION,
+    since: '1.0.0',
+    complexity: 'O(N) where N is the number of passwords defined for the user',
+    summary: 'Authenticate the connection',
+    handler: auth,
+  },
+  {
+    name: 'hello',
+    arity: -1,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel', 'allow_busy'],
+    ...NO_KEYS,
+    group: CONNECTION,
+    since: '6.0.0',
+    complexity: 'O(1)',
+    summary: 'Handshake: protocol version, authentication and client name',
+    handler: hello,
+  },
+  {
+    name: 'client',
+    arity: -2,
+    flags: ['sentinel'],
+    ...NO_KEYS,
+    group: CONNECTION,
+    since: '2.4.0',
+    complexity: 'Depends on subcommand',
+    summary: 'Manage client connections',
     subcommands: [
       clientSub('id', 2, 'ID of the current connection', clientId),
       clientSub('getname', 2, 'Name of the current connection', clientGetname),
       clientSub('setname', 3, 'Set the name of the current connection', clientSetname),
       clientSub('info', 2, 'Information about the current connection', clientInfo),
-      clientSub('list', -2, 'List client connections', clientList, ['admin', 'noscript', 'loading', 'stale']),
-      clientSub('kill', -3, 'Kill client connections', clientKill, ['admin', 'noscript', 'loading', 'stale']),
+      clientSub('list', -2, 'List client connections', clientList, [
+        'admin',
+        'noscript',
+        'loading',
+        'stale',
+      ]),
+      clientSub('kill', -3, 'Kill client connections', clientKill, [
+        'admin',
+        'noscript',
+        'loading',
+        'stale',
+      ]),
       clientSub('reply', 3, 'Control replies to this connection', clientReply),
-      clientSub('pause', -3, 'Suspend clients for a while', clientPause, ['admin', 'noscript', 'loading', 'stale']),
-      clientSub('unpause', 2, 'Resume clients suspended by CLIENT PAUSE', clientUnpause, ['admin', 'noscript', 'loading', 'stale']),
-      clientSub('no-evict', 3, 'Exempt this connection from client eviction', clientNoEvict, ['admin', 'noscript', 'loading', 'stale']),
-      clientSub('getredir', 2, 'Client-side caching redirection (always -1: tracking is not supported)', clientGetredir),
-      clientSub('unblock', -3, 'Unblock a client blocked in a blocking command', clientUnblock, ['admin', 'noscript', 'loading', 'stale']),
+      clientSub('pause', -3, 'Suspend clients for a while', clientPause, [
+        'admin',
+        'noscript',
+        'loading',
+        'stale',
+      ]),
+      clientSub('unpause', 2, 'Resume clients suspended by CLIENT PAUSE', clientUnpause, [
+        'admin',
+        'noscript',
+        'loading',
+        'stale',
+      ]),
+      clientSub('no-evict', 3, 'Exempt this connection from client eviction', clientNoEvict, [
+        'admin',
+        'noscript',
+        'loading',
+        'stale',
+      ]),
+      clientSub(
+        'getredir',
+        2,
+        'Client-side caching redirection (always -1: tracking is not supported)',
+        clientGetredir,
+      ),
+      clientSub('unblock', -3, 'Unblock a client blocked in a blocking command', clientUnblock, [
+        'admin',
+        'noscript',
+        'loading',
+        'stale',
+      ]),
       clientSub('help', 2, 'Help on CLIENT subcommands', clientHelp),
     ],
   },

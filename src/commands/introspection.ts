@@ -10,9 +10,25 @@ import type { Command } from './types.js';
 
 /** Flags that COMMAND INFO shows (the dispatcher-only ones stay internal). */
 const SHOWN_FLAGS = new Set([
-  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale',
-  'skip_monitor', 'skip_slowlog', 'fast', 'no_auth', 'may_replicate', 'no_multi', 'allow_busy',
-  'no_mandatory_keys', 'sentinel', 'only_sentinel',
+  'write',
+  'readonly',
+  'denyoom',
+  'admin',
+  'pubsub',
+  'noscript',
+  'blocking',
+  'loading',
+  'stale',
+  'skip_monitor',
+  'skip_slowlog',
+  'fast',
+  'no_auth',
+  'may_replicate',
+  'no_multi',
+  'allow_busy',
+  'no_mandatory_keys',
+  'sentinel',
+  'only_sentinel',
 ]);
 
 /** ACL categories as Redis derives them from flags and group. */
@@ -26,8 +42,25 @@ export function aclCategories(cmd: Command): string[] {
   if (cmd.has('fast')) cats.push('fast');
   if (cmd.has('blocking')) cats.push('blocking');
   if (!cmd.has('fast')) cats.push('slow');
-  const group = spec.group === 'generic' ? 'keyspace' : spec.group === 'sorted_set' ? 'sortedset' : spec.group;
-  if (['keyspace', 'string', 'list', 'set', 'sortedset', 'hash', 'connection', 'transactions', 'scripting', 'hyperloglog', 'geo', 'stream', 'bitmap'].includes(group)) {
+  const group =
+    spec.group === 'generic' ? 'keyspace' : spec.group === 'sorted_set' ? 'sortedset' : spec.group;
+  if (
+    [
+      'keyspace',
+      'string',
+      'list',
+      'set',
+      'sortedset',
+      'hash',
+      'connection',
+      'transactions',
+      'scripting',
+      'hyperloglog',
+      'geo',
+      'stream',
+      'bitmap',
+    ].includes(group)
+  ) {
     cats.push(group);
   }
   for (const extra of spec.acl ?? []) if (!cats.includes(extra)) cats.push(extra);

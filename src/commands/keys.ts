@@ -3,7 +3,16 @@ import { exactExpireAt, type Database } from '../store/database.js';
 import { encodingOf, refcountOf } from '../store/encoding.js';
 import { globMatch } from '../store/glob.js';
 import { StringEncodingHint, typeName } from '../store/values.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, intArgOrReply, isKeyword, keyBytes, keyOf, parseInt64, parseInteger } from './args.js';
+import {
+  ERR_NOT_INTEGER,
+  ERR_SYNTAX,
+  intArgOrReply,
+  isKeyword,
+  keyBytes,
+  keyOf,
+  parseInt64,
+  parseInteger,
+} from './args.js';
 import type { CommandSpec } from './types.js';
 
 /**
@@ -50,7 +59,13 @@ const EXPIRE_LT = 8;
  * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT. `basetime` is now for the relative
  * forms and 0 for the absolute ones; `seconds` selects the unit.
  */
-function expireGeneric(c: Client, argv: Buffer[], relative: boolean, seconds: boolean, name: string): void {
+function expireGeneric(
+  c: Client,
+  argv: Buffer[],
+  relative: boolean,
+  seconds: boolean,
+  name: string,
+): void {
   let flags = 0;
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j]!;
@@ -105,7 +120,8 @@ function expireGeneric(c: Client, argv: Buffer[], relative: boolean, seconds: bo
     if ((flags & EXPIRE_NX) !== 0 && current !== -1n) return c.reply.integer(0);
     if ((flags & EXPIRE_XX) !== 0 && current === -1n) return c.reply.integer(0);
     // No TTL counts as infinite: GT never beats it, LT always does.
-    if ((flags & EXPIRE_GT) !== 0 && (current === -1n || when <= current)) return c.reply.integer(0);
+    if ((flags & EXPIRE_GT) !== 0 && (current === -1n || when <= current))
+      return c.reply.integer(0);
     if ((flags & EXPIRE_LT) !== 0 && current !== -1n && when >= current) return c.reply.integer(0);
   }
   if (when <= BigInt(now) && c.server.keyspace.expireOnAccess) {
@@ -136,7 +152,9 @@ function ttlGeneric(c: Client, argv: Buffer[], ms: boolean, absolute: boolean): 
     return;
   }
   // Beyond 2^53 ms only integer arithmetic stays exact (Redis's long long).
-  const ttl = absolute ? entry.expireAtExact : entry.expireAtExact - BigInt(c.server.keyspace.now());
+  const ttl = absolute
+    ? entry.expireAtExact
+    : entry.expireAtExact - BigInt(c.server.keyspace.now());
   c.reply.bigInteger(ms ? ttl : (ttl + 500n) / 1000n);
 }
 
@@ -175,7 +193,8 @@ function scan(c: Client, argv: Buffer[]): void {
   }
   // Our cursors are slot indexes (see Database.scan): one beyond the table
   // simply ends the walk.
-  const cursor = parsedCursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsedCursor);
+  const cursor =
+    parsedCursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsedCursor);
   let count = 10;
   let pattern: string | null = null;
   let typeFilter: string | null = null;
@@ -318,7 +337,10 @@ function copy(c: Client, argv: Buffer[]): void {
     dst.delete(to);
   }
   const copied = dst.add(to, Buffer.from(source.value), exactExpireAt(source));
-  copied.stringEncoding = source.stringEncoding === StringEncodingHint.Auto ? StringEncodingHint.Copied : source.stringEncoding;
+  copied.stringEncoding =
+    source.stringEncoding === StringEncodingHint.Auto
+      ? StringEncodingHint.Copied
+      : source.stringEncoding;
   c.reply.integer(1);
 }
 
@@ -336,7 +358,10 @@ function dbsize(c: Client): void {
 
 /** FLUSHDB/FLUSHALL's optional ASYNC|SYNC: both are O(1) here (the GC frees). */
 function flushMode(c: Client, argv: Buffer[]): boolean {
-  if (argv.length > 2 || (argv.length === 2 && !isKeyword(argv[1]!, 'ASYNC') && !isKeyword(argv[1]!, 'SYNC'))) {
+  if (
+    argv.length > 2 ||
+    (argv.length === 2 && !isKeyword(argv[1]!, 'ASYNC') && !isKeyword(argv[1]!, 'SYNC'))
+  ) {
     c.reply.error(ERR_SYNTAX);
     return false;
   }
@@ -392,9 +417,14 @@ function swapdb(c: Client, argv: Buffer[]): void {
 const LFU_NOT_SELECTED =
   'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
 
-function objectSubcommand(c: Client, argv: Buffer[], what: 'encoding' | 'refcount' | 'idletime' | 'freq'): void {
+function objectSubcommand(
+  c: Client,
+  argv: Buffer[],
+  what: 'encoding' | 'refcount' | 'idletime' | 'freq',
+): void {
   const entry = c.db.peek(keyOf(argv[2]!));
-  const live = entry !== undefined && (entry.expireAt === 0 || entry.expireAt > c.server.keyspace.now());
+  const live =
+    entry !== undefined && (entry.expireAt === 0 || entry.expireAt > c.server.keyspace.now());
   if (what === 'freq') {
     // Without an LFU eviction policy Redis does not track frequency.
     if (!live) c.reply.nullBulk();
@@ -438,40 +468,383 @@ const KEY1 = { firstKey: 1, lastKey: 1, step: 1 } as const;
 const NO_KEYS = { firstKey: 0, lastKey: 0, step: 0 } as const;
 
 export const keyCommands: readonly CommandSpec[] = [
-  { name: 'del', arity: -2, flags: ['write'], firstKey: 1, lastKey: -1, step: 1, group: GENERIC, since: '1.0.0', complexity: 'O(N) where N is the number of keys', summary: 'Delete keys', handler: del },
-  { name: 'unlink', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: -1, step: 1, group: GENERIC, since: '4.0.0', complexity: 'O(1) per key', summary: 'Delete keys, freeing memory in the background', handler: del },
-  { name: 'exists', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1, group: GENERIC, since: '1.0.0', complexity: 'O(N) where N is the number of keys', summary: 'Count how many of the given keys exist', handler: exists },
-  { name: 'type', arity: 2, flags: ['readonly', 'fast'], ...KEY1, group: GENERIC, since: '1.0.0', complexity: 'O(1)', summary: 'Type of the value stored at a key', handler: type },
-  { name: 'expire', arity: -3, flags: ['write', 'fast'], ...KEY1, group: GENERIC, since: '1.0.0', complexity: 'O(1)', summary: 'Set a key time to live in seconds', handler: (c, a) => expireGeneric(c, a, true, true, 'expire') },
-  { name: 'pexpire', arity: -3, flags: ['write', 'fast'], ...KEY1, group: GENERIC, since: '2.6.0', complexity: 'O(1)', summary: 'Set a key time to live in milliseconds', handler: (c, a) => expireGeneric(c, a, true, false, 'pexpire') },
-  { name: 'expireat', arity: -3, flags: ['write', 'fast'], ...KEY1, group: GENERIC, since: '1.2.0', complexity: 'O(1)', summary: 'Set the expiry of a key as a Unix time in seconds', handler: (c, a) => expireGeneric(c, a, false, true, 'expireat') },
-  { name: 'pexpireat', arity: -3, flags: ['write', 'fast'], ...KEY1, group: GENERIC, since: '2.6.0', complexity: 'O(1)', summary: 'Set the expiry of a key as a Unix time in milliseconds', handler: (c, a) => expireGeneric(c, a, false, false, 'pexpireat') },
-  { name: 'ttl', arity: 2, flags: ['readonly', 'fast'], ...KEY1, group: GENERIC, since: '1.0.0', complexity: 'O(1)', summary: 'Time to live of a key in seconds', handler: (c, a) => ttlGeneric(c, a, false, false) },
-  { name: 'pttl', arity: 2, flags: ['readonly', 'fast'], ...KEY1, group: GENERIC, since: '2.6.0', complexity: 'O(1)', summary: 'Time to live of a key in milliseconds', handler: (c, a) => ttlGeneric(c, a, true, false) },
-  { name: 'expiretime', arity: 2, flags: ['readonly', 'fast'], ...KEY1, group: GENERIC, since: '7.0.0', complexity: 'O(1)', summary: 'Expiry of a key as a Unix time in seconds', handler: (c, a) => ttlGeneric(c, a, false, true) },
-  { name: 'pexpiretime', arity: 2, flags: ['readonly', 'fast'], ...KEY1, group: GENERIC, since: '7.0.0', complexity: 'O(1)', summary: 'Expiry of a key as a Unix time in milliseconds', handler: (c, a) => ttlGeneric(c, a, true, true) },
-  { name: 'persist', arity: 2, flags: ['write', 'fast'], ...KEY1, group: GENERIC, since: '2.2.0', complexity: 'O(1)', summary: 'Remove the expiry of a key', handler: persist },
-  { name: 'keys', arity: 2, flags: ['readonly'], ...NO_KEYS, group: GENERIC, since: '1.0.0', complexity: 'O(N) with N the number of keys in the database', summary: 'All keys matching a pattern', acl: ['dangerous'], handler: keys },
-  { name: 'scan', arity: -2, flags: ['readonly'], ...NO_KEYS, group: GENERIC, since: '2.8.0', complexity: 'O(1) per call, O(N) for a complete iteration', summary: 'Incrementally iterate the keyspace', handler: scan },
-  { name: 'randomkey', arity: 1, flags: ['readonly'], ...NO_KEYS, group: GENERIC, since: '1.0.0', complexity: 'O(1)', summary: 'A random key', handler: randomkey },
-  { name: 'rename', arity: 3, flags: ['write'], firstKey: 1, lastKey: 2, step: 1, group: GENERIC, since: '1.0.0', complexity: 'O(1)', summary: 'Rename a key', handler: (c, a) => renameGeneric(c, a, false) },
-  { name: 'renamenx', arity: 3, flags: ['write', 'fast'], firstKey: 1, lastKey: 2, step: 1, group: GENERIC, since: '1.0.0', complexity: 'O(1)', summary: 'Rename a key only if the new name does not exist', handler: (c, a) => renameGeneric(c, a, true) },
-  { name: 'copy', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1, group: GENERIC, since: '6.2.0', complexity: 'O(N) for collections, O(1) for strings', summary: 'Copy a key', handler: copy },
-  { name: 'move', arity: 3, flags: ['write', 'fast'], ...KEY1, group: GENERIC, since: '1.0.0', complexity: 'O(1)', summary: 'Move a key to another database', handler: move },
-  { name: 'touch', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1, group: GENERIC, since: '3.2.1', complexity: 'O(N) where N is the number of keys', summary: 'Update the access time of keys', handler: touch },
-  { name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], ...NO_KEYS, group: 'server', since: '1.0.0', complexity: 'O(1)', summary: 'Number of keys in the selected database', handler: dbsize },
-  { name: 'flushdb', arity: -1, flags: ['write'], ...NO_KEYS, group: 'server', since: '1.0.0', complexity: 'O(1) here', summary: 'Remove all keys from the selected database', acl: ['dangerous'], handler: flushdb },
-  { name: 'flushall', arity: -1, flags: ['write'], ...NO_KEYS, group: 'server', since: '1.0.0', complexity: 'O(1) here', summary: 'Remove all keys from all databases', acl: ['dangerous'], handler: flushall },
-  { name: 'select', arity: 2, flags: ['loading', 'stale', 'fast'], ...NO_KEYS, group: 'connection', since: '1.0.0', complexity: 'O(1)', summary: 'Change the selected database', handler: select },
-  { name: 'swapdb', arity: 3, flags: ['write', 'fast'], ...NO_KEYS, group: 'server', since: '4.0.0', complexity: 'O(1)', summary: 'Swap two databases', acl: ['dangerous'], handler: swapdb },
   {
-    name: 'object', arity: -2, flags: [], ...NO_KEYS, group: GENERIC, since: '2.2.3', complexity: 'Depends on subcommand', summary: 'Inspect the internals of values',
+    name: 'del',
+    arity: -2,
+    flags: ['write'],
+    firstKey: 1,
+    lastKey: -1,
+    step: 1,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(N) where N is the number of keys',
+    summary: 'Delete keys',
+    handler: del,
+  },
+  {
+    name: 'unlink',
+    arity: -2,
+    flags: ['write', 'fast'],
+    firstKey: 1,
+    lastKey: -1,
+    step: 1,
+    group: GENERIC,
+    since: '4.0.0',
+    complexity: 'O(1) per key',
+    summary: 'Delete keys, freeing memory in the background',
+    handler: del,
+  },
+  {
+    name: 'exists',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: -1,
+    step: 1,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(N) where N is the number of keys',
+    summary: 'Count how many of the given keys exist',
+    handler: exists,
+  },
+  {
+    name: 'type',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Type of the value stored at a key',
+    handler: type,
+  },
+  {
+    name: 'expire',
+    arity: -3,
+    flags: ['write', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Set a key time to live in seconds',
+    handler: (c, a) => expireGeneric(c, a, true, true, 'expire'),
+  },
+  {
+    name: 'pexpire',
+    arity: -3,
+    flags: ['write', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '2.6.0',
+    complexity: 'O(1)',
+    summary: 'Set a key time to live in milliseconds',
+    handler: (c, a) => expireGeneric(c, a, true, false, 'pexpire'),
+  },
+  {
+    name: 'expireat',
+    arity: -3,
+    flags: ['write', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '1.2.0',
+    complexity: 'O(1)',
+    summary: 'Set the expiry of a key as a Unix time in seconds',
+    handler: (c, a) => expireGeneric(c, a, false, true, 'expireat'),
+  },
+  {
+    name: 'pexpireat',
+    arity: -3,
+    flags: ['write', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '2.6.0',
+    complexity: 'O(1)',
+    summary: 'Set the expiry of a key as a Unix time in milliseconds',
+    handler: (c, a) => expireGeneric(c, a, false, false, 'pexpireat'),
+  },
+  {
+    name: 'ttl',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Time to live of a key in seconds',
+    handler: (c, a) => ttlGeneric(c, a, false, false),
+  },
+  {
+    name: 'pttl',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '2.6.0',
+    complexity: 'O(1)',
+    summary: 'Time to live of a key in milliseconds',
+    handler: (c, a) => ttlGeneric(c, a, true, false),
+  },
+  {
+    name: 'expiretime',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '7.0.0',
+    complexity: 'O(1)',
+    summary: 'Expiry of a key as a Unix time in seconds',
+    handler: (c, a) => ttlGeneric(c, a, false, true),
+  },
+  {
+    name: 'pexpiretime',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '7.0.0',
+    complexity: 'O(1)',
+    summary: 'Expiry of a key as a Unix time in milliseconds',
+    handler: (c, a) => ttlGeneric(c, a, true, true),
+  },
+  {
+    name: 'persist',
+    arity: 2,
+    flags: ['write', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '2.2.0',
+    complexity: 'O(1)',
+    summary: 'Remove the expiry of a key',
+    handler: persist,
+  },
+  {
+    name: 'keys',
+    arity: 2,
+    flags: ['readonly'],
+    ...NO_KEYS,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(N) with N the number of keys in the database',
+    summary: 'All keys matching a pattern',
+    acl: ['dangerous'],
+    handler: keys,
+  },
+  {
+    name: 'scan',
+    arity: -2,
+    flags: ['readonly'],
+    ...NO_KEYS,
+    group: GENERIC,
+    since: '2.8.0',
+    complexity: 'O(1) per call, O(N) for a complete iteration',
+    summary: 'Incrementally iterate the keyspace',
+    handler: scan,
+  },
+  {
+    name: 'randomkey',
+    arity: 1,
+    flags: ['readonly'],
+    ...NO_KEYS,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'A random key',
+    handler: randomkey,
+  },
+  {
+    name: 'rename',
+    arity: 3,
+    flags: ['write'],
+    firstKey: 1,
+    lastKey: 2,
+    step: 1,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Rename a key',
+    handler: (c, a) => renameGeneric(c, a, false),
+  },
+  {
+    name: 'renamenx',
+    arity: 3,
+    flags: ['write', 'fast'],
+    firstKey: 1,
+    lastKey: 2,
+    step: 1,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Rename a key only if the new name does not exist',
+    handler: (c, a) => renameGeneric(c, a, true),
+  },
+  {
+    name: 'copy',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    firstKey: 1,
+    lastKey: 2,
+    step: 1,
+    group: GENERIC,
+    since: '6.2.0',
+    complexity: 'O(N) for collections, O(1) for strings',
+    summary: 'Copy a key',
+    handler: copy,
+  },
+  {
+    name: 'move',
+    arity: 3,
+    flags: ['write', 'fast'],
+    ...KEY1,
+    group: GENERIC,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Move a key to another database',
+    handler: move,
+  },
+  {
+    name: 'touch',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: -1,
+    step: 1,
+    group: GENERIC,
+    since: '3.2.1',
+    complexity: 'O(N) where N is the number of keys',
+    summary: 'Update the access time of keys',
+    handler: touch,
+  },
+  {
+    name: 'dbsize',
+    arity: 1,
+    flags: ['readonly', 'fast'],
+    ...NO_KEYS,
+    group: 'server',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Number of keys in the selected database',
+    handler: dbsize,
+  },
+  {
+    name: 'flushdb',
+    arity: -1,
+    flags: ['write'],
+    ...NO_KEYS,
+    group: 'server',
+    since: '1.0.0',
+    complexity: 'O(1) here',
+    summary: 'Remove all keys from the selected database',
+    acl: ['dangerous'],
+    handler: flushdb,
+  },
+  {
+    name: 'flushall',
+    arity: -1,
+    flags: ['write'],
+    ...NO_KEYS,
+    group: 'server',
+    since: '1.0.0',
+    complexity: 'O(1) here',
+    summary: 'Remove all keys from all databases',
+    acl: ['dangerous'],
+    handler: flushall,
+  },
+  {
+    name: 'select',
+    arity: 2,
+    flags: ['loading', 'stale', 'fast'],
+    ...NO_KEYS,
+    group: 'connection',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Change the selected database',
+    handler: select,
+  },
+  {
+    name: 'swapdb',
+    arity: 3,
+    flags: ['write', 'fast'],
+    ...NO_KEYS,
+    group: 'server',
+    since: '4.0.0',
+    complexity: 'O(1)',
+    summary: 'Swap two databases',
+    acl: ['dangerous'],
+    handler: swapdb,
+  },
+  {
+    name: 'object',
+    arity: -2,
+    flags: [],
+    ...NO_KEYS,
+    group: GENERIC,
+    since: '2.2.3',
+    complexity: 'Depends on subcommand',
+    summary: 'Inspect the internals of values',
     subcommands: [
-      { name: 'encoding', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, group: GENERIC, since: '2.2.3', complexity: 'O(1)', summary: 'Internal encoding of a value', handler: (c, a) => objectSubcommand(c, a, 'encoding') },
-      { name: 'freq', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, group: GENERIC, since: '4.0.0', complexity: 'O(1)', summary: 'Logarithmic access frequency of a key', handler: (c, a) => objectSubcommand(c, a, 'freq') },
-      { name: 'idletime', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, group: GENERIC, since: '2.2.3', complexity: 'O(1)', summary: 'Seconds since the key was last accessed', handler: (c, a) => objectSubcommand(c, a, 'idletime') },
-      { name: 'refcount', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, group: GENERIC, since: '2.2.3', complexity: 'O(1)', summary: 'Reference count of a value', handler: (c, a) => objectSubcommand(c, a, 'refcount') },
-      { name: 'help', arity: 2, flags: ['loading', 'stale'], ...NO_KEYS, group: GENERIC, since: '6.2.0', complexity: 'O(1)', summary: 'Help on OBJECT subcommands', handler: objectHelp },
+      {
+        name: 'encoding',
+        arity: 3,
+        flags: ['readonly'],
+        firstKey: 2,
+        lastKey: 2,
+        step: 1,
+        group: GENERIC,
+        since: '2.2.3',
+        complexity: 'O(1)',
+        summary: 'Internal encoding of a value',
+        handler: (c, a) => objectSubcommand(c, a, 'encoding'),
+      },
+      {
+        name: 'freq',
+        arity: 3,
+        flags: ['readonly'],
+        firstKey: 2,
+        lastKey: 2,
+        step: 1,
+        group: GENERIC,
+        since: '4.0.0',
+        complexity: 'O(1)',
+        summary: 'Logarithmic access frequency of a key',
+        handler: (c, a) => objectSubcommand(c, a, 'freq'),
+      },
+      {
+        name: 'idletime',
+        arity: 3,
+        flags: ['readonly'],
+        firstKey: 2,
+        lastKey: 2,
+        step: 1,
+        group: GENERIC,
+        since: '2.2.3',
+        complexity: 'O(1)',
+        summary: 'Seconds since the key was last accessed',
+        handler: (c, a) => objectSubcommand(c, a, 'idletime'),
+      },
+      {
+        name: 'refcount',
+        arity: 3,
+        flags: ['readonly'],
+        firstKey: 2,
+        lastKey: 2,
+        step: 1,
+        group: GENERIC,
+        since: '2.2.3',
+        complexity: 'O(1)',
+        summary: 'Reference count of a value',
+        handler: (c, a) => objectSubcommand(c, a, 'refcount'),
+      },
+      {
+        name: 'help',
+        arity: 2,
+        flags: ['loading', 'stale'],
+        ...NO_KEYS,
+        group: GENERIC,
+        since: '6.2.0',
+        complexity: 'O(1)',
+        summary: 'Help on OBJECT subcommands',
+        handler: objectHelp,
+      },
     ],
   },
 ];

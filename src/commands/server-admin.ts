@@ -4,9 +4,22 @@ import { renderInfo } from '../server/info.js';
 import { encodingOf, refcountOf } from '../store/encoding.js';
 import { isString } from '../store/values.js';
 import type { Database, Entry } from '../store/database.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, isKeyword, keyOf, parseDouble, parseInteger } from './args.js';
+import {
+  ERR_NOT_INTEGER,
+  ERR_SYNTAX,
+  isKeyword,
+  keyOf,
+  parseDouble,
+  parseInteger,
+} from './args.js';
 import type { Command, CommandSpec } from './types.js';
-import { aclCategories, commandKeys, describeCommandDocs, describeCommandInfo, keySpecFlags } from './introspection.js';
+import {
+  aclCategories,
+  commandKeys,
+  describeCommandDocs,
+  describeCommandInfo,
+  keySpecFlags,
+} from './introspection.js';
 import { globMatch } from '../store/glob.js';
 
 /**
@@ -15,7 +28,12 @@ import { globMatch } from '../store/glob.js';
  */
 
 function info(c: Client, argv: Buffer[]): void {
-  c.reply.verbatim(renderInfo(c.server, argv.slice(1).map((a) => a.toString())));
+  c.reply.verbatim(
+    renderInfo(
+      c.server,
+      argv.slice(1).map((a) => a.toString()),
+    ),
+  );
 }
 
 function configGet(c: Client, argv: Buffer[]): void {
@@ -33,7 +51,8 @@ function configSet(c: Client, argv: Buffer[]): void {
     return;
   }
   const pairs: Array<[string, string]> = [];
-  for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!.toString(), argv[i + 1]!.toString()]);
+  for (let i = 2; i < argv.length; i += 2)
+    pairs.push([argv[i]!.toString(), argv[i + 1]!.toString()]);
   try {
     c.server.config.set(pairs);
   } catch (err) {
@@ -290,7 +309,9 @@ function shutdown(c: Client, argv: Buffer[]): void {
     return;
   }
   if (save) {
-    c.server.log.warning('Error trying to save the DB, can\'t exit: RDB persistence is not implemented yet.');
+    c.server.log.warning(
+      "Error trying to save the DB, can't exit: RDB persistence is not implemented yet.",
+    );
     c.reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
     return;
   }
@@ -377,7 +398,9 @@ function debugCommand(c: Client, argv: Buffer[]): void {
       debugProtocol(c, argv[2]!.toString().toLowerCase());
       return;
   }
-  c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString()}'. Try DEBUG HELP.`);
+  c.reply.error(
+    `ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString()}'. Try DEBUG HELP.`,
+  );
 }
 
 /**
@@ -403,19 +426,41 @@ function serializedLength(value: Buffer): number {
 function debugProtocol(c: Client, kind: string): void {
   const r = c.reply;
   switch (kind) {
-    case 'string': return r.bulkString('Hello World');
-    case 'integer': return r.integer(12345);
-    case 'double': return r.double('3.141');
-    case 'bignum': return r.bigInteger(1234567999999999999999999999999999999n);
-    case 'null': return r.nullBulk();
-    case 'array': r.arrayHeader(3); for (let j = 0; j < 3; j++) r.integer(j); return;
-    case 'set': r.setHeader(3); for (let j = 0; j < 3; j++) r.integer(j); return;
-    case 'map': r.mapHeader(3); for (let j = 0; j < 3; j++) { r.integer(j); r.boolean(j === 1); } return;
-    case 'true': return r.boolean(true);
-    case 'false': return r.boolean(false);
-    case 'verbatim': return r.verbatim('This is a verbatim\nstring');
+    case 'string':
+      return r.bulkString('Hello World');
+    case 'integer':
+      return r.integer(12345);
+    case 'double':
+      return r.double('3.141');
+    case 'bignum':
+      return r.bigInteger(1234567999999999999999999999999999999n);
+    case 'null':
+      return r.nullBulk();
+    case 'array':
+      r.arrayHeader(3);
+      for (let j = 0; j < 3; j++) r.integer(j);
+      return;
+    case 'set':
+      r.setHeader(3);
+      for (let j = 0; j < 3; j++) r.integer(j);
+      return;
+    case 'map':
+      r.mapHeader(3);
+      for (let j = 0; j < 3; j++) {
+        r.integer(j);
+        r.boolean(j === 1);
+      }
+      return;
+    case 'true':
+      return r.boolean(true);
+    case 'false':
+      return r.boolean(false);
+    case 'verbatim':
+      return r.verbatim('This is a verbatim\nstring');
   }
-  r.error('ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false');
+  r.error(
+    'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
+  );
 }
 
 /**
@@ -560,7 +605,8 @@ function memoryUsage(c: Client, argv: Buffer[]): void {
     return;
   }
   const encoding = encodingOf(entry);
-  const valueBytes = encoding === 'int' ? 0 : allocSize(entry.value.length + (encoding === 'embstr' ? 19 : 9));
+  const valueBytes =
+    encoding === 'int' ? 0 : allocSize(entry.value.length + (encoding === 'embstr' ? 19 : 9));
   const objectHeader = encoding === 'embstr' ? 0 : 16;
   const keyBytes = allocSize(key.length + 4);
   c.reply.integer(24 + keyBytes + objectHeader + valueBytes);
@@ -587,53 +633,206 @@ function memoryHelp(c: Client): void {
 const SERVER = 'server' as const;
 const NO_KEYS = { firstKey: 0, lastKey: 0, step: 0 } as const;
 
-function sub(name: string, arity: number, flags: CommandSpec['flags'], summary: string, handler: CommandSpec['handler'], since = '2.0.0'): CommandSpec {
-  return { name, arity, flags, ...NO_KEYS, group: SERVER, since, complexity: 'O(1)', summary, handler };
+function sub(
+  name: string,
+  arity: number,
+  flags: CommandSpec['flags'],
+  summary: string,
+  handler: CommandSpec['handler'],
+  since = '2.0.0',
+): CommandSpec {
+  return {
+    name,
+    arity,
+    flags,
+    ...NO_KEYS,
+    group: SERVER,
+    since,
+    complexity: 'O(1)',
+    summary,
+    handler,
+  };
 }
 
 const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
 
 export const serverCommands: readonly CommandSpec[] = [
-  { name: 'info', arity: -1, flags: ['loading', 'stale', 'sentinel'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'O(1)', summary: 'Information and statistics about the server', acl: ['dangerous'], handler: info },
   {
-    name: 'config', arity: -2, flags: [], ...NO_KEYS, group: SERVER, since: '2.0.0', complexity: 'Depends on subcommand', summary: 'Configuration at runtime',
+    name: 'info',
+    arity: -1,
+    flags: ['loading', 'stale', 'sentinel'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Information and statistics about the server',
+    acl: ['dangerous'],
+    handler: info,
+  },
+  {
+    name: 'config',
+    arity: -2,
+    flags: [],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '2.0.0',
+    complexity: 'Depends on subcommand',
+    summary: 'Configuration at runtime',
     subcommands: [
       sub('get', -3, [...ADMIN], 'Values of configuration parameters', configGet),
       sub('set', -4, [...ADMIN], 'Set configuration parameters, all or nothing', configSet),
       sub('resetstat', 2, [...ADMIN], 'Reset the statistics INFO reports', configResetstat),
-      sub('rewrite', 2, [...ADMIN], 'Rewrite the configuration file with the running configuration', configRewrite),
+      sub(
+        'rewrite',
+        2,
+        [...ADMIN],
+        'Rewrite the configuration file with the running configuration',
+        configRewrite,
+      ),
       sub('help', 2, ['loading', 'stale'], 'Help on CONFIG subcommands', configHelp),
     ],
   },
   {
-    name: 'command', arity: -1, flags: ['loading', 'stale', 'sentinel'], ...NO_KEYS, group: SERVER, since: '2.8.13', complexity: 'O(N) where N is the number of commands', summary: 'Details about commands', handler: commandAll,
+    name: 'command',
+    arity: -1,
+    flags: ['loading', 'stale', 'sentinel'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '2.8.13',
+    complexity: 'O(N) where N is the number of commands',
+    summary: 'Details about commands',
+    handler: commandAll,
     subcommands: [
       sub('count', 2, ['loading', 'stale'], 'Number of commands', commandCount),
       sub('info', -2, ['loading', 'stale'], 'Details about commands', commandInfo),
       sub('docs', -2, ['loading', 'stale'], 'Documentation of commands', commandDocs),
       sub('list', -2, ['loading', 'stale'], 'Names of commands', commandList),
       sub('getkeys', -3, ['loading', 'stale'], 'Keys of a full command', commandGetkeys),
-      sub('getkeysandflags', -3, ['loading', 'stale'], 'Keys of a full command and how it accesses them', commandGetkeysandflags),
+      sub(
+        'getkeysandflags',
+        -3,
+        ['loading', 'stale'],
+        'Keys of a full command and how it accesses them',
+        commandGetkeysandflags,
+      ),
       sub('help', 2, ['loading', 'stale'], 'Help on COMMAND subcommands', commandHelp),
     ],
   },
-  { name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], ...NO_KEYS, group: SERVER, since: '2.6.0', complexity: 'O(1)', summary: 'Server time', handler: time },
-  { name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'O(1)', summary: 'Unix time of the last successful save', handler: lastsave },
-  { name: 'role', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'sentinel'], ...NO_KEYS, group: SERVER, since: '2.8.12', complexity: 'O(1)', summary: 'Replication role of this instance', handler: role },
-  { name: 'monitor', arity: 1, flags: ['admin', 'noscript', 'loading', 'stale'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'O(1)', summary: 'Stream every command the server processes', handler: monitor },
-  { name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'sentinel', 'allow_busy'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'O(N) when saving', summary: 'Stop the server', handler: shutdown },
-  { name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale', 'protected'], ...NO_KEYS, group: SERVER, since: '1.0.0', complexity: 'Depends on subcommand', summary: 'Debugging helpers', handler: debugCommand },
   {
-    name: 'slowlog', arity: -2, flags: [], ...NO_KEYS, group: SERVER, since: '2.2.12', complexity: 'Depends on subcommand', summary: 'The slow queries log',
+    name: 'time',
+    arity: 1,
+    flags: ['loading', 'stale', 'fast'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '2.6.0',
+    complexity: 'O(1)',
+    summary: 'Server time',
+    handler: time,
+  },
+  {
+    name: 'lastsave',
+    arity: 1,
+    flags: ['loading', 'stale', 'fast'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Unix time of the last successful save',
+    handler: lastsave,
+  },
+  {
+    name: 'role',
+    arity: 1,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'sentinel'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '2.8.12',
+    complexity: 'O(1)',
+    summary: 'Replication role of this instance',
+    handler: role,
+  },
+  {
+    name: 'monitor',
+    arity: 1,
+    flags: ['admin', 'noscript', 'loading', 'stale'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Stream every command the server processes',
+    handler: monitor,
+  },
+  {
+    name: 'shutdown',
+    arity: -1,
+    flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'sentinel', 'allow_busy'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '1.0.0',
+    complexity: 'O(N) when saving',
+    summary: 'Stop the server',
+    handler: shutdown,
+  },
+  {
+    name: 'debug',
+    arity: -2,
+    flags: ['admin', 'noscript', 'loading', 'stale', 'protected'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '1.0.0',
+    complexity: 'Depends on subcommand',
+    summary: 'Debugging helpers',
+    handler: debugCommand,
+  },
+  {
+    name: 'slowlog',
+    arity: -2,
+    flags: [],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '2.2.12',
+    complexity: 'Depends on subcommand',
+    summary: 'The slow queries log',
     subcommands: [
-      sub('get', -2, ['admin', 'loading', 'stale'], 'Entries of the slow log', slowlogGet, '2.2.12'),
-      sub('len', 2, ['admin', 'loading', 'stale'], 'Number of entries in the slow log', (c) => c.reply.integer(c.server.slowlog.length), '2.2.12'),
-      sub('reset', 2, ['admin', 'loading', 'stale'], 'Clear the slow log', (c) => { c.server.slowlog.reset(); c.reply.ok(); }, '2.2.12'),
+      sub(
+        'get',
+        -2,
+        ['admin', 'loading', 'stale'],
+        'Entries of the slow log',
+        slowlogGet,
+        '2.2.12',
+      ),
+      sub(
+        'len',
+        2,
+        ['admin', 'loading', 'stale'],
+        'Number of entries in the slow log',
+        (c) => c.reply.integer(c.server.slowlog.length),
+        '2.2.12',
+      ),
+      sub(
+        'reset',
+        2,
+        ['admin', 'loading', 'stale'],
+        'Clear the slow log',
+        (c) => {
+          c.server.slowlog.reset();
+          c.reply.ok();
+        },
+        '2.2.12',
+      ),
       sub('help', 2, ['loading', 'stale'], 'Help on SLOWLOG subcommands', slowlogHelp, '6.2.0'),
     ],
   },
   {
-    name: 'latency', arity: -2, flags: [], ...NO_KEYS, group: SERVER, since: '2.8.13', complexity: 'O(1)', summary: 'Latency monitor (not implemented; answers as an idle monitor)',
+    name: 'latency',
+    arity: -2,
+    flags: [],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '2.8.13',
+    complexity: 'O(1)',
+    summary: 'Latency monitor (not implemented; answers as an idle monitor)',
     subcommands: [
       sub('latest', 2, [...ADMIN], 'Latest latency samples', latencyEmpty, '2.8.13'),
       sub('history', 3, [...ADMIN], 'Latency samples of an event', latencyEmpty, '2.8.13'),
@@ -643,9 +842,28 @@ export const serverCommands: readonly CommandSpec[] = [
     ],
   },
   {
-    name: 'memory', arity: -2, flags: [], ...NO_KEYS, group: SERVER, since: '4.0.0', complexity: 'Depends on subcommand', summary: 'Memory introspection',
+    name: 'memory',
+    arity: -2,
+    flags: [],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '4.0.0',
+    complexity: 'Depends on subcommand',
+    summary: 'Memory introspection',
     subcommands: [
-      { name: 'usage', arity: -3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, group: SERVER, since: '4.0.0', complexity: 'O(1) for strings', summary: 'Estimated memory used by a key and its value', handler: memoryUsage },
+      {
+        name: 'usage',
+        arity: -3,
+        flags: ['readonly'],
+        firstKey: 2,
+        lastKey: 2,
+        step: 1,
+        group: SERVER,
+        since: '4.0.0',
+        complexity: 'O(1) for strings',
+        summary: 'Estimated memory used by a key and its value',
+        handler: memoryUsage,
+      },
       sub('help', 2, ['loading', 'stale'], 'Help on MEMORY subcommands', memoryHelp, '4.0.0'),
     ],
   },

@@ -7,7 +7,16 @@ import {
   isFiniteLongDouble,
   parseLongDouble,
 } from '../store/long-double.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, ERR_NOT_FLOAT, isKeyword, keyOf, parseInt64, parseInteger } from './args.js';
+import {
+  ERR_NOT_INTEGER,
+  ERR_SYNTAX,
+  ERR_WRONGTYPE,
+  ERR_NOT_FLOAT,
+  isKeyword,
+  keyOf,
+  parseInt64,
+  parseInteger,
+} from './args.js';
 import type { CommandSpec } from './types.js';
 import { integerBuffer } from '../protocol/reply-writer.js';
 
@@ -57,7 +66,12 @@ interface ExtendedArgs {
   expireArg: Buffer | null;
 }
 
-function parseExtendedArgs(c: Client, argv: Buffer[], from: number, forSet: boolean): ExtendedArgs | null {
+function parseExtendedArgs(
+  c: Client,
+  argv: Buffer[],
+  from: number,
+  forSet: boolean,
+): ExtendedArgs | null {
   let flags = 0;
   let expireArg: Buffer | null = null;
   for (let j = from; j < argv.length; j++) {
@@ -66,18 +80,36 @@ function parseExtendedArgs(c: Client, argv: Buffer[], from: number, forSet: bool
     if (forSet && isKeyword(opt, 'NX') && (flags & XX) === 0) flags |= NX;
     else if (forSet && isKeyword(opt, 'XX') && (flags & NX) === 0) flags |= XX;
     else if (forSet && isKeyword(opt, 'GET')) flags |= GET;
-    else if (forSet && isKeyword(opt, 'KEEPTTL') && (flags & (PERSIST | ANY_EXPIRE)) === 0) flags |= KEEPTTL;
-    else if (!forSet && isKeyword(opt, 'PERSIST') && (flags & (KEEPTTL | ANY_EXPIRE)) === 0) flags |= PERSIST;
-    else if (isKeyword(opt, 'EX') && (flags & (KEEPTTL | PERSIST | EXAT | PX | PXAT)) === 0 && hasNext) {
+    else if (forSet && isKeyword(opt, 'KEEPTTL') && (flags & (PERSIST | ANY_EXPIRE)) === 0)
+      flags |= KEEPTTL;
+    else if (!forSet && isKeyword(opt, 'PERSIST') && (flags & (KEEPTTL | ANY_EXPIRE)) === 0)
+      flags |= PERSIST;
+    else if (
+      isKeyword(opt, 'EX') &&
+      (flags & (KEEPTTL | PERSIST | EXAT | PX | PXAT)) === 0 &&
+      hasNext
+    ) {
       flags |= EX;
       expireArg = argv[++j]!;
-    } else if (isKeyword(opt, 'PX') && (flags & (KEEPTTL | PERSIST | EX | EXAT | PXAT)) === 0 && hasNext) {
+    } else if (
+      isKeyword(opt, 'PX') &&
+      (flags & (KEEPTTL | PERSIST | EX | EXAT | PXAT)) === 0 &&
+      hasNext
+    ) {
       flags |= PX;
       expireArg = argv[++j]!;
-    } else if (isKeyword(opt, 'EXAT') && (flags & (KEEPTTL | PERSIST | EX | PX | PXAT)) === 0 && hasNext) {
+    } else if (
+      isKeyword(opt, 'EXAT') &&
+      (flags & (KEEPTTL | PERSIST | EX | PX | PXAT)) === 0 &&
+      hasNext
+    ) {
       flags |= EXAT;
       expireArg = argv[++j]!;
-    } else if (isKeyword(opt, 'PXAT') && (flags & (KEEPTTL | PERSIST | EX | EXAT | PX)) === 0 && hasNext) {
+    } else if (
+      isKeyword(opt, 'PXAT') &&
+      (flags & (KEEPTTL | PERSIST | EX | EXAT | PX)) === 0 &&
+      hasNext
+    ) {
       flags |= PXAT;
       expireArg = argv[++j]!;
     } else {
@@ -92,7 +124,12 @@ function parseExtendedArgs(c: Client, argv: Buffer[], from: number, forSet: bool
  * Turns an EX/PX/EXAT/PXAT argument into an absolute ms timestamp, or replies
  * with Redis's error and returns null.
  */
-function expireAtFromArg(c: Client, arg: Buffer, flags: number, commandName: string): bigint | null {
+function expireAtFromArg(
+  c: Client,
+  arg: Buffer,
+  flags: number,
+  commandName: string,
+): bigint | null {
   const parsed = parseInt64(arg);
   if (parsed === null) {
     c.reply.error(ERR_NOT_INTEGER);
@@ -144,7 +181,13 @@ function set(c: Client, argv: Buffer[]): void {
   if (expireAt !== 0n) {
     db.setExpire(key, entry, expireAt);
     // Replicas must see the absolute time, not a relative TTL.
-    c.propagateAs = [argv[0]!, argv[1]!, argv[2]!, Buffer.from('PXAT'), Buffer.from(String(expireAt))];
+    c.propagateAs = [
+      argv[0]!,
+      argv[1]!,
+      argv[2]!,
+      Buffer.from('PXAT'),
+      Buffer.from(String(expireAt)),
+    ];
   }
   if ((flags & GET) === 0) c.reply.ok();
 }
@@ -279,7 +322,12 @@ function append(c: Client, argv: Buffer[]): void {
   // Appending writes only past the end of every view handed out before, so
   // replies still queued on sockets are unaffected.
   let spare = entry.appendSpare;
-  if (spare === null || spare.buffer !== value.buffer || value.byteOffset !== spare.byteOffset || total > spare.length) {
+  if (
+    spare === null ||
+    spare.buffer !== value.buffer ||
+    value.byteOffset !== spare.byteOffset ||
+    total > spare.length
+  ) {
     spare = Buffer.allocUnsafeSlow(Math.max(64, total * 2));
     value.copy(spare, 0);
   }
@@ -483,25 +531,277 @@ function incrbyfloat(c: Client, argv: Buffer[]): void {
 const STRING = 'string' as const;
 
 export const stringCommands: readonly CommandSpec[] = [
-  { name: 'get', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(1)', summary: 'Get the value of a key', handler: get },
-  { name: 'set', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(1)', summary: 'Set the string value of a key, with optional expiry and conditions', handler: set },
-  { name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(1)', summary: 'Set the value of a key only if it does not exist', handler: setnx },
-  { name: 'setex', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '2.0.0', complexity: 'O(1)', summary: 'Set the value and expiry in seconds of a key', handler: (c, argv) => setexGeneric(c, argv, EX, 'setex') },
-  { name: 'psetex', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '2.6.0', complexity: 'O(1)', summary: 'Set the value and expiry in milliseconds of a key', handler: (c, argv) => setexGeneric(c, argv, PX, 'psetex') },
-  { name: 'getset', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(1)', summary: 'Set a new value and return the old one', handler: getset },
-  { name: 'getdel', arity: 2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '6.2.0', complexity: 'O(1)', summary: 'Get the value of a key and delete the key', handler: getdel },
-  { name: 'getex', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '6.2.0', complexity: 'O(1)', summary: 'Get the value of a key and optionally set or remove its expiry', handler: getex },
-  { name: 'mget', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(N) where N is the number of keys', summary: 'Get the values of several keys', handler: mget },
-  { name: 'mset', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 2, group: STRING, since: '1.0.1', complexity: 'O(N) where N is the number of keys', summary: 'Set several keys at once', handler: mset },
-  { name: 'msetnx', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 2, group: STRING, since: '1.0.1', complexity: 'O(N) where N is the number of keys', summary: 'Set several keys at once, only if none of them exists', handler: msetnx },
-  { name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '2.0.0', complexity: 'O(1) amortised', summary: 'Append a value to a key', handler: append },
-  { name: 'strlen', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '2.2.0', complexity: 'O(1)', summary: 'Length of the value stored at a key', handler: strlen },
-  { name: 'getrange', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '2.4.0', complexity: 'O(N) where N is the length of the returned string', summary: 'Substring of the value stored at a key', handler: getrange },
-  { name: 'substr', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(N) where N is the length of the returned string', summary: 'Substring of the value stored at a key (old name of GETRANGE)', handler: getrange },
-  { name: 'setrange', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '2.2.0', complexity: 'O(N) where N is the new length', summary: 'Overwrite part of a string at an offset', handler: setrange },
-  { name: 'incr', arity: 2, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(1)', summary: 'Increment the integer value of a key by one', handler: (c, argv) => incrDecrByOne(c, argv, 1) },
-  { name: 'decr', arity: 2, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(1)', summary: 'Decrement the integer value of a key by one', handler: (c, argv) => incrDecrByOne(c, argv, -1) },
-  { name: 'incrby', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(1)', summary: 'Increment the integer value of a key by an amount', handler: (c, argv) => incrby(c, argv, false) },
-  { name: 'decrby', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '1.0.0', complexity: 'O(1)', summary: 'Decrement the integer value of a key by an amount', handler: (c, argv) => incrby(c, argv, true) },
-  { name: 'incrbyfloat', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, group: STRING, since: '2.6.0', complexity: 'O(1)', summary: 'Increment the float value of a key by an amount', handler: incrbyfloat },
+  {
+    name: 'get',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Get the value of a key',
+    handler: get,
+  },
+  {
+    name: 'set',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Set the string value of a key, with optional expiry and conditions',
+    handler: set,
+  },
+  {
+    name: 'setnx',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Set the value of a key only if it does not exist',
+    handler: setnx,
+  },
+  {
+    name: 'setex',
+    arity: 4,
+    flags: ['write', 'denyoom'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '2.0.0',
+    complexity: 'O(1)',
+    summary: 'Set the value and expiry in seconds of a key',
+    handler: (c, argv) => setexGeneric(c, argv, EX, 'setex'),
+  },
+  {
+    name: 'psetex',
+    arity: 4,
+    flags: ['write', 'denyoom'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '2.6.0',
+    complexity: 'O(1)',
+    summary: 'Set the value and expiry in milliseconds of a key',
+    handler: (c, argv) => setexGeneric(c, argv, PX, 'psetex'),
+  },
+  {
+    name: 'getset',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Set a new value and return the old one',
+    handler: getset,
+  },
+  {
+    name: 'getdel',
+    arity: 2,
+    flags: ['write', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '6.2.0',
+    complexity: 'O(1)',
+    summary: 'Get the value of a key and delete the key',
+    handler: getdel,
+  },
+  {
+    name: 'getex',
+    arity: -2,
+    flags: ['write', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '6.2.0',
+    complexity: 'O(1)',
+    summary: 'Get the value of a key and optionally set or remove its expiry',
+    handler: getex,
+  },
+  {
+    name: 'mget',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: -1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(N) where N is the number of keys',
+    summary: 'Get the values of several keys',
+    handler: mget,
+  },
+  {
+    name: 'mset',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    firstKey: 1,
+    lastKey: -1,
+    step: 2,
+    group: STRING,
+    since: '1.0.1',
+    complexity: 'O(N) where N is the number of keys',
+    summary: 'Set several keys at once',
+    handler: mset,
+  },
+  {
+    name: 'msetnx',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    firstKey: 1,
+    lastKey: -1,
+    step: 2,
+    group: STRING,
+    since: '1.0.1',
+    complexity: 'O(N) where N is the number of keys',
+    summary: 'Set several keys at once, only if none of them exists',
+    handler: msetnx,
+  },
+  {
+    name: 'append',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '2.0.0',
+    complexity: 'O(1) amortised',
+    summary: 'Append a value to a key',
+    handler: append,
+  },
+  {
+    name: 'strlen',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '2.2.0',
+    complexity: 'O(1)',
+    summary: 'Length of the value stored at a key',
+    handler: strlen,
+  },
+  {
+    name: 'getrange',
+    arity: 4,
+    flags: ['readonly'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '2.4.0',
+    complexity: 'O(N) where N is the length of the returned string',
+    summary: 'Substring of the value stored at a key',
+    handler: getrange,
+  },
+  {
+    name: 'substr',
+    arity: 4,
+    flags: ['readonly'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(N) where N is the length of the returned string',
+    summary: 'Substring of the value stored at a key (old name of GETRANGE)',
+    handler: getrange,
+  },
+  {
+    name: 'setrange',
+    arity: 4,
+    flags: ['write', 'denyoom'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '2.2.0',
+    complexity: 'O(N) where N is the new length',
+    summary: 'Overwrite part of a string at an offset',
+    handler: setrange,
+  },
+  {
+    name: 'incr',
+    arity: 2,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Increment the integer value of a key by one',
+    handler: (c, argv) => incrDecrByOne(c, argv, 1),
+  },
+  {
+    name: 'decr',
+    arity: 2,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Decrement the integer value of a key by one',
+    handler: (c, argv) => incrDecrByOne(c, argv, -1),
+  },
+  {
+    name: 'incrby',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Increment the integer value of a key by an amount',
+    handler: (c, argv) => incrby(c, argv, false),
+  },
+  {
+    name: 'decrby',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Decrement the integer value of a key by an amount',
+    handler: (c, argv) => incrby(c, argv, true),
+  },
+  {
+    name: 'incrbyfloat',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: STRING,
+    since: '2.6.0',
+    complexity: 'O(1)',
+    summary: 'Increment the float value of a key by an amount',
+    handler: incrbyfloat,
+  },
 ];

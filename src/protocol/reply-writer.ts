@@ -91,7 +91,8 @@ export class ReplyWriter {
    * Newlines would break the protocol, so they are replaced as Redis does.
    */
   error(text: string): void {
-    const clean = text.indexOf('\n') === -1 && text.indexOf('\r') === -1 ? text : text.replace(/[\r\n]/g, ' ');
+    const clean =
+      text.indexOf('\n') === -1 && text.indexOf('\r') === -1 ? text : text.replace(/[\r\n]/g, ' ');
     this.errorCount++;
     if (this.onError !== null) {
       const space = clean.indexOf(' ');

@@ -193,10 +193,13 @@ export class RequestParser {
       this.pos -= base;
       this.cmdStart = 0;
     }
-    for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i] = Buffer.from(this.queue[i]!);
+    for (let i = this.queueHead; i < this.queue.length; i++)
+      this.queue[i] = Buffer.from(this.queue[i]!);
     for (let i = 0; i < this.args.length; i++) this.args[i] = Buffer.from(this.args[i]!);
-    for (let i = 0; i < this.lineParts.length; i++) this.lineParts[i] = Buffer.from(this.lineParts[i]!);
-    for (let i = 0; i < this.bulkParts.length; i++) this.bulkParts[i] = Buffer.from(this.bulkParts[i]!);
+    for (let i = 0; i < this.lineParts.length; i++)
+      this.lineParts[i] = Buffer.from(this.lineParts[i]!);
+    for (let i = 0; i < this.bulkParts.length; i++)
+      this.bulkParts[i] = Buffer.from(this.bulkParts[i]!);
   }
 
   /** True when bytes of fed chunks are still referenced (detach() would copy). */

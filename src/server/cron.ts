@@ -66,7 +66,12 @@ export function startCron(server: Server): Cron {
 function closeTimedOutClients(server: Server, now: number): void {
   const timeout = server.config.get('timeout');
   for (const c of server.clients.values()) {
-    if (timeout > 0 && c.clientClass === 'normal' && c.heldArgv === null && now - c.lastInteraction > timeout * 1000) {
+    if (
+      timeout > 0 &&
+      c.clientClass === 'normal' &&
+      c.heldArgv === null &&
+      now - c.lastInteraction > timeout * 1000
+    ) {
       server.log.verbose('Closing idle client');
       c.kill();
       continue;

@@ -42,7 +42,11 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
   if (cmd === undefined) {
     const base = server.commands.lookupName(argv[0]!.toString('latin1'));
     if (base !== undefined && base.subcommands !== null) {
-      reject(c, null, `ERR unknown subcommand '${truncate(cString(argv[1]!), 128)}'. Try ${base.spec.name.toUpperCase()} HELP.`);
+      reject(
+        c,
+        null,
+        `ERR unknown subcommand '${truncate(cString(argv[1]!), 128)}'. Try ${base.spec.name.toUpperCase()} HELP.`,
+      );
     } else {
       reject(c, null, unknownCommandError(argv));
     }
@@ -106,14 +110,19 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
   c.reply.muted = false;
   // After the handler, as Redis 7.0 does: MONITOR shows the database SELECT
   // switched to, and the arguments AUTH and HELLO redacted.
-  if (server.monitors.size > 0 && (cmd.flagBits & SKIP_MONITOR) === 0) feedMonitors(server, c, argv);
+  if (server.monitors.size > 0 && (cmd.flagBits & SKIP_MONITOR) === 0)
+    feedMonitors(server, c, argv);
 
   const stats = cmd.stats;
   stats.calls++;
   stats.usec += elapsedUs;
   if (c.reply.errorCount !== errorsBefore) stats.failedCalls++;
   server.stats.totalCommandsProcessed++;
-  if (elapsedUs >= server.slowlogThresholdUs && server.slowlogThresholdUs >= 0 && (cmd.flagBits & SKIP_SLOWLOG) === 0) {
+  if (
+    elapsedUs >= server.slowlogThresholdUs &&
+    server.slowlogThresholdUs >= 0 &&
+    (cmd.flagBits & SKIP_SLOWLOG) === 0
+  ) {
     server.slowlog.record(c, argv, elapsedUs, server.config.get('slowlog-max-len'));
   }
   // Replication hooks in here: when the command changed the dataset, its

@@ -41,8 +41,33 @@ const TITLES: Record<string, string> = {
   keyspace: 'Keyspace',
 };
 
-const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
-const ALL_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'cluster', 'keyspace'];
+const DEFAULT_SECTIONS = [
+  'server',
+  'clients',
+  'memory',
+  'persistence',
+  'stats',
+  'replication',
+  'cpu',
+  'modules',
+  'errorstats',
+  'cluster',
+  'keyspace',
+];
+const ALL_SECTIONS = [
+  'server',
+  'clients',
+  'memory',
+  'persistence',
+  'stats',
+  'replication',
+  'cpu',
+  'modules',
+  'commandstats',
+  'errorstats',
+  'cluster',
+  'keyspace',
+];
 
 /** Builds the INFO text for the requested section names (as INFO's arguments). */
 export function renderInfo(server: Server, requested: string[]): string {
@@ -301,7 +326,8 @@ function commandstatsSection(server: Server): string[] {
 
 function errorstatsSection(server: Server): string[] {
   const lines: string[] = [];
-  for (const [code, count] of server.stats.errorStats) lines.push(`errorstat_${code}:count=${count}`);
+  for (const [code, count] of server.stats.errorStats)
+    lines.push(`errorstat_${code}:count=${count}`);
   return lines;
 }
 
@@ -309,7 +335,9 @@ function keyspaceSection(server: Server): string[] {
   const lines: string[] = [];
   for (const db of server.keyspace.databases) {
     if (db.size === 0) continue;
-    lines.push(`db${db.id}:keys=${db.size},expires=${db.expiresCount},avg_ttl=${Math.round(db.avgTtl)}`);
+    lines.push(
+      `db${db.id}:keys=${db.size},expires=${db.expiresCount},avg_ttl=${Math.round(db.avgTtl)}`,
+    );
   }
   return lines;
 }

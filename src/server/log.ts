@@ -12,7 +12,12 @@ import { appendFileSync, openSync, closeSync, writeSync } from 'node:fs';
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };
-const LEVEL_MARK: Record<LogLevel, string> = { debug: '.', verbose: '-', notice: '*', warning: '#' };
+const LEVEL_MARK: Record<LogLevel, string> = {
+  debug: '.',
+  verbose: '-',
+  notice: '*',
+  warning: '#',
+};
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export type LogRole = 'M' | 'S' | 'X' | 'C';
@@ -60,7 +65,9 @@ export class Logger {
 
   log(level: LogLevel, message: string): void {
     if (!this.enabled(level)) return;
-    this.raw(`${process.pid}:${this.role} ${timestamp(new Date())} ${LEVEL_MARK[level]} ${message}\n`);
+    this.raw(
+      `${process.pid}:${this.role} ${timestamp(new Date())} ${LEVEL_MARK[level]} ${message}\n`,
+    );
   }
 
   /** Unformatted text (the logo, the fatal config block). */

@@ -94,7 +94,8 @@ export class Server {
     this.keyspace = new Keyspace(config.get('databases'), events);
     for (const { from, to, origin } of config.fileDirectives.renameCommands) {
       const problem = this.commands.rename(from, to);
-      if (problem !== null) throw new ConfigError(problem, origin.lineNumber, origin.lineText, origin.file);
+      if (problem !== null)
+        throw new ConfigError(problem, origin.lineNumber, origin.lineText, origin.file);
     }
     this.requirePass = config.get('requirepass');
     this.slowlogThresholdUs = config.get('slowlog-log-slower-than');
@@ -148,10 +149,13 @@ export class Server {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
         // A `-` address may be missing on this host (e.g. no IPv6): skip it.
-        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EINVAL')) continue;
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EINVAL'))
+          continue;
         for (const s of opened) s.close();
         const reason = code === 'EADDRINUSE' ? 'Address already in use' : (err as Error).message;
-        this.log.warning(`Warning: Could not create server TCP listening socket ${raw}:${port}: bind: ${reason}`);
+        this.log.warning(
+          `Warning: Could not create server TCP listening socket ${raw}:${port}: bind: ${reason}`,
+        );
         throw new ListenError(`Failed listening on port ${port} (tcp), aborting.`);
       }
     }
@@ -188,7 +192,9 @@ export class Server {
       server.once('error', reject);
       server.listen({ ...options, backlog: this.config.get('tcp-backlog') }, () => {
         server.off('error', reject);
-        server.on('error', (err) => this.log.warning(`Accepting client connection: ${err.message}`));
+        server.on('error', (err) =>
+          this.log.warning(`Accepting client connection: ${err.message}`),
+        );
         resolve(server);
       });
     });
@@ -205,7 +211,12 @@ export class Server {
       accepted.end(MAX_CLIENTS_REACHED);
       return;
     }
-    if (unixPath === null && this.config.get('protected-mode') && !this.authRequired() && !isLoopback(accepted.remoteAddress)) {
+    if (
+      unixPath === null &&
+      this.config.get('protected-mode') &&
+      !this.authRequired() &&
+      !isLoopback(accepted.remoteAddress)
+    ) {
       this.stats.rejectedConnections++;
       accepted.end(PROTECTED_MODE_DENIED);
       return;
@@ -270,7 +281,9 @@ export class Server {
     this.keyspace.unfreezeTime();
     if (c.parser.holdsInput) c.parser.detach();
     if (!c.closed && c.parser.pendingBytes > this.config.get('client-query-buffer-limit')) {
-      this.log.warning(`Closing client that reached max query buffer length: ${this.describeClient(c)}`);
+      this.log.warning(
+        `Closing client that reached max query buffer length: ${this.describeClient(c)}`,
+      );
       c.kill();
       return;
     }
@@ -453,8 +466,15 @@ export class Server {
     // Re-binding listeners is asynchronous in Node while CONFIG SET must
     // answer now; until that is built, a runtime change is refused (and
     // rolled back) rather than reported as done.
-    this.config.onApply('port', () => 'changing the listening port at runtime is not supported yet; set it in the config file');
-    this.config.onApply('bind', () => 'changing bind addresses at runtime is not supported yet; set them in the config file');
+    this.config.onApply(
+      'port',
+      () =>
+        'changing the listening port at runtime is not supported yet; set it in the config file',
+    );
+    this.config.onApply(
+      'bind',
+      () => 'changing bind addresses at runtime is not supported yet; set them in the config file',
+    );
     this.config.onApply('dir', (value) => {
       // As Redis: `dir` is the working directory, so relative paths follow it.
       try {

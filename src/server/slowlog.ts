@@ -33,7 +33,10 @@ export class Slowlog {
       const arg = argv[i]!;
       kept.push(
         arg.length > MAX_ARG_LEN
-          ? Buffer.concat([arg.subarray(0, MAX_ARG_LEN), Buffer.from(`... (${arg.length - MAX_ARG_LEN} more bytes)`)])
+          ? Buffer.concat([
+              arg.subarray(0, MAX_ARG_LEN),
+              Buffer.from(`... (${arg.length - MAX_ARG_LEN} more bytes)`),
+            ])
           : Buffer.from(arg),
       );
     }

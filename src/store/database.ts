@@ -412,7 +412,8 @@ export class Database {
     this.slots[entry.slot] = undefined;
     if (entry.slot === this.slots.length - 1) {
       // Trim trailing holes so the array shrinks with the data.
-      while (this.slots.length > 0 && this.slots[this.slots.length - 1] === undefined) this.slots.pop();
+      while (this.slots.length > 0 && this.slots[this.slots.length - 1] === undefined)
+        this.slots.pop();
     } else {
       this.freeSlots.push(entry.slot);
     }

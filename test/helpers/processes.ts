@@ -45,11 +45,16 @@ export interface RunningServer {
 }
 
 /** Polls until a PING answers (bounded), instead of sleeping. */
-export async function waitForPing(port: number, timeoutMs = 15000, proc?: ChildProcess): Promise<void> {
+export async function waitForPing(
+  port: number,
+  timeoutMs = 15000,
+  proc?: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   while (Date.now() < deadline) {
-    if (proc !== undefined && proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`);
+    if (proc !== undefined && proc.exitCode !== null)
+      throw new Error(`server exited with code ${proc.exitCode}`);
     try {
       const client = await RawClient.connect(port);
       try {
@@ -66,7 +71,12 @@ export async function waitForPing(port: number, timeoutMs = 15000, proc?: ChildP
   throw new Error(`server on port ${port} did not answer PING: ${String(lastError)}`);
 }
 
-function launch(command: string, args: string[], port: number, options: { waitReady?: boolean } = {}): Promise<RunningServer> {
+function launch(
+  command: string,
+  args: string[],
+  port: number,
+  options: { waitReady?: boolean } = {},
+): Promise<RunningServer> {
   const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -87,7 +97,10 @@ function launch(command: string, args: string[], port: number, options: { waitRe
   );
 }
 
-export async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+export async function stopProcess(
+  proc: ChildProcess,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     proc.once('exit', () => resolve());
@@ -103,12 +116,34 @@ export async function startResplica(
   const port = await freePort();
   // As with redis-server, a config file must come first on the command line.
   const file = options.configFile === undefined ? [] : [options.configFile];
-  const args = [RESPLICA_MAIN, ...file, '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...extra];
+  const args = [
+    RESPLICA_MAIN,
+    ...file,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    ...extra,
+  ];
   return launch(process.execPath, args, port, options);
 }
 
 export async function startRedis(extra: string[] = []): Promise<RunningServer> {
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...extra];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    ...extra,
+  ];
   return launch('redis-server', args, port);
 }

@@ -56,7 +56,9 @@ export function replyLength(buf: Buffer, start = 0): number {
       return pos - start;
     }
     default:
-      throw new Error(`bad reply type ${JSON.stringify(type)} in ${JSON.stringify(buf.toString('latin1', start, Math.min(buf.length, start + 40)))}`);
+      throw new Error(
+        `bad reply type ${JSON.stringify(type)} in ${JSON.stringify(buf.toString('latin1', start, Math.min(buf.length, start + 40)))}`,
+      );
   }
 }
 
@@ -118,9 +120,13 @@ export class RawClient {
         this.buffer = this.buffer.subarray(len);
         return Buffer.from(reply);
       }
-      if (this.closed) throw new Error(`connection closed (pending: ${JSON.stringify(this.buffer.toString())})`);
+      if (this.closed)
+        throw new Error(`connection closed (pending: ${JSON.stringify(this.buffer.toString())})`);
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`timed out waiting for a reply (pending: ${JSON.stringify(this.buffer.toString())})`);
+      if (remaining <= 0)
+        throw new Error(
+          `timed out waiting for a reply (pending: ${JSON.stringify(this.buffer.toString())})`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining);
         this.waiters.push(() => {

@@ -17,7 +17,12 @@ describe('protocol handling of the running server', () => {
   }
 
   beforeAll(async () => {
-    server = await startResplica(['--proto-max-bulk-len', '1mb', '--client-query-buffer-limit', '2mb']);
+    server = await startResplica([
+      '--proto-max-bulk-len',
+      '1mb',
+      '--client-query-buffer-limit',
+      '2mb',
+    ]);
   });
 
   afterAll(async () => {
@@ -31,7 +36,9 @@ describe('protocol handling of the running server', () => {
 
     const offender = await connect();
     offender.write('*1\r\n$abc\r\n');
-    expect((await offender.readReply()).toString()).toBe('-ERR Protocol error: invalid bulk length\r\n');
+    expect((await offender.readReply()).toString()).toBe(
+      '-ERR Protocol error: invalid bulk length\r\n',
+    );
     await offender.waitClosed();
 
     expect(await bystander.call('GET', 'kept')).toBe('$5\r\nvalue\r\n');
@@ -47,21 +54,27 @@ describe('protocol handling of the running server', () => {
   it('a multibulk count above 1024*1024 is refused', async () => {
     const c = await connect();
     c.write(`*${1024 * 1024 + 1}\r\n`);
-    expect((await c.readReply()).toString()).toBe('-ERR Protocol error: invalid multibulk length\r\n');
+    expect((await c.readReply()).toString()).toBe(
+      '-ERR Protocol error: invalid multibulk length\r\n',
+    );
     await c.waitClosed();
   });
 
   it('an inline request over 64KB without newline is refused', async () => {
     const c = await connect();
     c.write(Buffer.alloc(70 * 1024, 'a'));
-    expect((await c.readReply()).toString()).toBe('-ERR Protocol error: too big inline request\r\n');
+    expect((await c.readReply()).toString()).toBe(
+      '-ERR Protocol error: too big inline request\r\n',
+    );
     await c.waitClosed();
   });
 
   it('unbalanced quotes in an inline request are a protocol error', async () => {
     const c = await connect();
     c.write('SET "a b\r\n');
-    expect((await c.readReply()).toString()).toBe('-ERR Protocol error: unbalanced quotes in request\r\n');
+    expect((await c.readReply()).toString()).toBe(
+      '-ERR Protocol error: unbalanced quotes in request\r\n',
+    );
     await c.waitClosed();
   });
 
@@ -90,11 +103,14 @@ describe('protocol handling of the running server', () => {
   it('a pipeline of many commands is answered in order', async () => {
     const c = await connect();
     let batch = '';
-    for (let i = 0; i < 500; i++) batch += `*3\r\n$3\r\nSET\r\n$${String(i).length + 2}\r\np:${i}\r\n$${String(i).length}\r\n${i}\r\n`;
-    for (let i = 0; i < 500; i++) batch += `*2\r\n$3\r\nGET\r\n$${String(i).length + 2}\r\np:${i}\r\n`;
+    for (let i = 0; i < 500; i++)
+      batch += `*3\r\n$3\r\nSET\r\n$${String(i).length + 2}\r\np:${i}\r\n$${String(i).length}\r\n${i}\r\n`;
+    for (let i = 0; i < 500; i++)
+      batch += `*2\r\n$3\r\nGET\r\n$${String(i).length + 2}\r\np:${i}\r\n`;
     c.write(batch);
     for (let i = 0; i < 500; i++) expect((await c.readReply()).toString()).toBe('+OK\r\n');
-    for (let i = 0; i < 500; i++) expect((await c.readReply()).toString()).toBe(`$${String(i).length}\r\n${i}\r\n`);
+    for (let i = 0; i < 500; i++)
+      expect((await c.readReply()).toString()).toBe(`$${String(i).length}\r\n${i}\r\n`);
   });
 
   it('binary values containing CRLF and NUL round-trip', async () => {
@@ -103,15 +119,23 @@ describe('protocol handling of the running server', () => {
     c.send('SET', Buffer.from([0xff, 0x00, 0x0d, 0x0a]), value);
     expect((await c.readReply()).toString()).toBe('+OK\r\n');
     c.send('GET', Buffer.from([0xff, 0x00, 0x0d, 0x0a]));
-    expect(await c.readReply()).toEqual(Buffer.concat([Buffer.from('$8\r\n'), value, Buffer.from('\r\n')]));
+    expect(await c.readReply()).toEqual(
+      Buffer.concat([Buffer.from('$8\r\n'), value, Buffer.from('\r\n')]),
+    );
   });
 
   it('unknown commands and wrong arity use Redis error texts', async () => {
     const c = await connect();
-    expect(await c.call('FOO', 'a', 'b')).toBe("-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n");
+    expect(await c.call('FOO', 'a', 'b')).toBe(
+      "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n",
+    );
     expect(await c.call('GET')).toBe("-ERR wrong number of arguments for 'get' command\r\n");
-    expect(await c.call('CONFIG', 'GET')).toBe("-ERR wrong number of arguments for 'config|get' command\r\n");
-    expect(await c.call('CONFIG', 'NOPE')).toBe("-ERR unknown subcommand 'NOPE'. Try CONFIG HELP.\r\n");
+    expect(await c.call('CONFIG', 'GET')).toBe(
+      "-ERR wrong number of arguments for 'config|get' command\r\n",
+    );
+    expect(await c.call('CONFIG', 'NOPE')).toBe(
+      "-ERR unknown subcommand 'NOPE'. Try CONFIG HELP.\r\n",
+    );
   });
 
   it('QUIT replies OK and closes', async () => {
@@ -138,7 +162,9 @@ describe('authentication', () => {
     const c = await RawClient.connect(server.port);
     clients.push(c);
     expect(await c.call('GET', 'x')).toBe('-NOAUTH Authentication required.\r\n');
-    expect(await c.call('AUTH', 'wrong')).toBe('-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+    expect(await c.call('AUTH', 'wrong')).toBe(
+      '-WRONGPASS invalid username-password pair or user is disabled.\r\n',
+    );
     expect(await c.call('AUTH', 's3cret')).toBe('+OK\r\n');
     expect(await c.call('GET', 'x')).toBe('$-1\r\n');
   });

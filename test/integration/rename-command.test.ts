@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, RESPLICA_MAIN, startResplica, type RunningServer } from '../helpers/processes.js';
+import {
+  freePort,
+  RESPLICA_MAIN,
+  startResplica,
+  type RunningServer,
+} from '../helpers/processes.js';
 import { RawClient } from '../helpers/resp.js';
 
 /**
@@ -30,11 +35,15 @@ describe('rename-command', () => {
   });
 
   it('a command renamed to "" no longer exists', async () => {
-    expect(await client.call('FLUSHALL')).toBe("-ERR unknown command 'FLUSHALL', with args beginning with: \r\n");
+    expect(await client.call('FLUSHALL')).toBe(
+      "-ERR unknown command 'FLUSHALL', with args beginning with: \r\n",
+    );
   });
 
   it('a renamed command answers only under its new name', async () => {
-    expect(await client.call('CONFIG', 'GET', 'port')).toBe("-ERR unknown command 'CONFIG', with args beginning with: 'GET' 'port' \r\n");
+    expect(await client.call('CONFIG', 'GET', 'port')).toBe(
+      "-ERR unknown command 'CONFIG', with args beginning with: 'GET' 'port' \r\n",
+    );
     expect(await client.call('ADMIN-CONFIG-7F3', 'GET', 'port')).toBe(
       `*2\r\n$4\r\nport\r\n$${String(server.port).length}\r\n${server.port}\r\n`,
     );
@@ -43,7 +52,10 @@ describe('rename-command', () => {
   it('renaming an unknown command is a fatal config error naming the line', async () => {
     const conf = path.join(dir, 'bad.conf');
     writeFileSync(conf, `port ${await freePort()}\nrename-command NOSUCH other\n`);
-    const run = spawnSync(process.execPath, [RESPLICA_MAIN, conf], { encoding: 'utf8', timeout: 10000 });
+    const run = spawnSync(process.execPath, [RESPLICA_MAIN, conf], {
+      encoding: 'utf8',
+      timeout: 10000,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('*** FATAL CONFIG FILE ERROR');
     expect(run.stderr).toContain('at line 2');

@@ -191,7 +191,8 @@ describe.skipIf(skipInterop)('edge cases answered exactly as redis-server 7.0 do
     // avg_ttl is a running estimate that depends on which expire cycle saw
     // which key on each server: compare the keyspace line without it.
     const [mine, theirs] = await clients.call('INFO', 'keyspace');
-    const strip = (reply: string): string => reply.replace(/^\$\d+/, '').replace(/,avg_ttl=\d+/g, '');
+    const strip = (reply: string): string =>
+      reply.replace(/^\$\d+/, '').replace(/,avg_ttl=\d+/g, '');
     expect(strip(mine)).toBe(strip(theirs));
   });
 
