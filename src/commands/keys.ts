@@ -2,7 +2,7 @@ import type { Client } from '../server/client.js';
 import { exactExpireAt, type Database } from '../store/database.js';
 import { encodingOf, refcountOf } from '../store/encoding.js';
 import { globMatch } from '../store/glob.js';
-import { StringEncodingHint, typeName } from '../store/values.js';
+import { isString, StringEncodingHint, typeName } from '../store/values.js';
 import {
   ERR_NOT_INTEGER,
   ERR_SYNTAX,
@@ -336,7 +336,12 @@ function copy(c: Client, argv: Buffer[]): void {
     }
     dst.delete(to);
   }
-  const copied = dst.add(to, Buffer.from(source.value), exactExpireAt(source));
+  const value = source.value;
+  const copied = dst.add(
+    to,
+    isString(value) ? Buffer.from(value) : value.clone(),
+    exactExpireAt(source),
+  );
   copied.stringEncoding =
     source.stringEncoding === StringEncodingHint.Auto
       ? StringEncodingHint.Copied

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Client } from '../server/client.js';
 import { renderInfo } from '../server/info.js';
 import { encodingOf, refcountOf } from '../store/encoding.js';
 import { isString } from '../store/values.js';
-import type { Database, Entry } from '../store/database.js';
+import { datasetDigest, mixEntry } from '../store/digest.js';
 import {
   ERR_NOT_INTEGER,
   ERR_SYNTAX,
@@ -371,7 +370,7 @@ function debugCommand(c: Client, argv: Buffer[]): void {
       const idle = Math.floor((server.keyspace.lruClock - entry.lastAccess) / 1000);
       c.reply.simple(
         `Value at:0x${entry.slot.toString(16)} refcount:${refcountOf(entry)} encoding:${encodingOf(entry)} ` +
-          `serializedlength:${serializedLength(entry.value)} lru:${Math.floor(entry.lastAccess / 1000) & 0xffffff} lru_seconds_idle:${idle}`,
+          `serializedlength:${isString(entry.value) ? serializedLength(entry.value) : entry.value.size} lru:${Math.floor(entry.lastAccess / 1000) & 0xffffff} lru_seconds_idle:${idle}`,
       );
       return;
     }
@@ -461,51 +460,6 @@ function debugProtocol(c: Client, kind: string): void {
   r.error(
     'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
   );
-}
-
-/**
- * DEBUG DIGEST with Redis's algorithm (computeDatasetDigest), so a digest taken
- * here can be compared with one taken from a real redis-server holding the
- * same data: per key, SHA1-mix the key, the type and the value; xor the key
- * digests together (order independent); mix in each non-empty db's index.
- */
-export function datasetDigest(databases: Database[]): Buffer {
-  const final = Buffer.alloc(20);
-  for (const db of databases) {
-    if (db.size === 0) continue;
-    const index = Buffer.alloc(4);
-    index.writeUInt32BE(db.id);
-    mixDigest(final, index);
-    for (const [key, entry] of db.dict) {
-      const digest = Buffer.alloc(20);
-      mixDigest(digest, Buffer.from(key, 'latin1'));
-      mixEntry(digest, entry);
-      xorDigest(final, digest);
-    }
-  }
-  return final;
-}
-
-function mixEntry(digest: Buffer, entry: Entry): void {
-  const type = Buffer.alloc(4);
-  type.writeUInt32BE(0); // OBJ_STRING
-  mixDigest(digest, type);
-  if (isString(entry.value)) mixDigest(digest, entry.value);
-  if (entry.expireAt !== 0) xorDigest(digest, Buffer.from('!!expire!!'));
-}
-
-function sha1(data: Buffer): Buffer {
-  return createHash('sha1').update(data).digest();
-}
-
-function xorDigest(digest: Buffer, data: Buffer): void {
-  const hash = sha1(data);
-  for (let j = 0; j < 20; j++) digest[j]! ^= hash[j]!;
-}
-
-function mixDigest(digest: Buffer, data: Buffer): void {
-  xorDigest(digest, data);
-  sha1(digest).copy(digest);
 }
 
 function slowlogGet(c: Client, argv: Buffer[]): void {
@@ -605,8 +559,13 @@ function memoryUsage(c: Client, argv: Buffer[]): void {
     return;
   }
   const encoding = encodingOf(entry);
-  const valueBytes =
-    encoding === 'int' ? 0 : allocSize(entry.value.length + (encoding === 'embstr' ? 19 : 9));
+  const value = entry.value;
+  // Collections: a rough per-element figure until each type reports its own.
+  const valueBytes = !isString(value)
+    ? allocSize(value.size * 48)
+    : encoding === 'int'
+      ? 0
+      : allocSize(value.length + (encoding === 'embstr' ? 19 : 9));
   const objectHeader = encoding === 'embstr' ? 0 : 16;
   const keyBytes = allocSize(key.length + 4);
   c.reply.integer(24 + keyBytes + objectHeader + valueBytes);

@@ -166,9 +166,13 @@ function set(c: Client, argv: Buffer[]): void {
   const db = c.db;
   if ((flags & GET) !== 0) {
     const old = db.lookupRead(key);
-    if (old === undefined) c.reply.nullBulk();
-    else if (stringValue(c, old) === null) return;
-    else c.reply.bulk(old.value);
+    if (old === undefined) {
+      c.reply.nullBulk();
+    } else {
+      const value = stringValue(c, old);
+      if (value === null) return;
+      c.reply.bulk(value);
+    }
   }
   if ((flags & (NX | XX)) !== 0) {
     const found = db.find(key) !== undefined;

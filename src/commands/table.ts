@@ -3,6 +3,12 @@ import { stringCommands } from './strings.js';
 import { keyCommands } from './keys.js';
 import { connectionCommands } from './connection.js';
 import { serverCommands } from './server-admin.js';
+import { listCommands } from './lists.js';
+import { hashCommands } from './hashes.js';
+import { setCommands } from './sets.js';
+import { sortedSetCommands } from './sorted-sets.js';
+import { transactionCommands } from './transactions.js';
+import { pubsubCommands } from './pubsub.js';
 
 /**
  * The command table: every family declares its commands as data and this is
@@ -14,6 +20,12 @@ export const ALL_COMMAND_SPECS: readonly CommandSpec[] = [
   ...keyCommands,
   ...connectionCommands,
   ...serverCommands,
+  ...listCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...sortedSetCommands,
+  ...transactionCommands,
+  ...pubsubCommands,
 ];
 
 export class CommandTable {

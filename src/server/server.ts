@@ -5,6 +5,7 @@ import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { ProtocolError } from '../protocol/request-parser.js';
 import { Keyspace } from '../store/keyspace.js';
+import { encodingLimits } from '../store/encoding-limits.js';
 import type { Database, KeyspaceEvents } from '../store/database.js';
 import { CommandTable } from '../commands/table.js';
 import { Client } from './client.js';
@@ -101,6 +102,23 @@ export class Server {
     this.slowlogThresholdUs = config.get('slowlog-log-slower-than');
     this.installConfigHooks();
   }
+
+  /**
+   * Keyspace notifications (`notify-keyspace-events`), called by handlers as
+   * Redis's notifyKeyspaceEvent is: `type` is a KEYSPACE_EVENT class bit
+   * (STRING, LIST, GENERIC, EXPIRED...), `event` the event name ("lpush",
+   * "del", "expired"...). Publishing lives with pub/sub; until it lands this
+   * only records nothing.
+   */
+  notifyKeyspaceEvent(_type: number, _event: string, _key: string, _dbid: number): void {}
+
+  /**
+   * A key may now satisfy clients blocked on it (BLPOP, BZPOPMIN...): called
+   * by the handlers that add elements. The blocking machinery serves the
+   * waiting clients before the event loop moves on; until it lands this is a
+   * no-op.
+   */
+  signalKeyAsReady(_db: Database, _key: string): void {}
 
   requestShutdown(reason: string, nosave: boolean): void {
     if (this.onShutdownRequest !== null) this.onShutdownRequest(reason, nosave);
@@ -484,6 +502,21 @@ export class Server {
         return (err as Error).message;
       }
     });
+    const limits: Array<[Parameters<Config['onApply']>[0], keyof typeof encodingLimits]> = [
+      ['hash-max-listpack-entries', 'hashMaxListpackEntries'],
+      ['hash-max-listpack-value', 'hashMaxListpackValue'],
+      ['set-max-intset-entries', 'setMaxIntsetEntries'],
+      ['zset-max-listpack-entries', 'zsetMaxListpackEntries'],
+      ['zset-max-listpack-value', 'zsetMaxListpackValue'],
+      ['list-max-listpack-size', 'listMaxListpackSize'],
+    ];
+    for (const [option, field] of limits) {
+      encodingLimits[field] = this.config.get(option) as number;
+      this.config.onApply(option, (value) => {
+        encodingLimits[field] = value as number;
+        return null;
+      });
+    }
     this.config.onApply('hz', () => {
       this.cron?.reschedule();
       return null;

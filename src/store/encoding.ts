@@ -1,5 +1,5 @@
 import type { Entry } from './database.js';
-import { StringEncodingHint } from './values.js';
+import { isString, StringEncodingHint } from './values.js';
 import { parseInt64 } from '../commands/args.js';
 
 /**
@@ -13,6 +13,7 @@ const EMBSTR_LIMIT = 44;
 
 export function encodingOf(entry: Entry): string {
   const value = entry.value;
+  if (!isString(value)) return value.encoding();
   const len = value.length;
   switch (entry.stringEncoding) {
     case StringEncodingHint.Raw:
@@ -30,8 +31,13 @@ export function encodingOf(entry: Entry): string {
  * values report the "shared" refcount, except private copies (COPY).
  */
 export function refcountOf(entry: Entry): number {
-  if (entry.stringEncoding !== StringEncodingHint.Copied && encodingOf(entry) === 'int') {
-    const n = parseInt64(entry.value);
+  const value = entry.value;
+  if (
+    isString(value) &&
+    entry.stringEncoding !== StringEncodingHint.Copied &&
+    encodingOf(entry) === 'int'
+  ) {
+    const n = parseInt64(value);
     if (n !== null && n >= 0n && n < 10000n) return 2147483647;
   }
   return 1;
