@@ -179,47 +179,43 @@ function commandList(c: Client, argv: Buffer[]): void {
   for (const name of names) c.reply.bulkString(name);
 }
 
-function commandGetkeys(c: Client, argv: Buffer[]): void {
+/**
+ * The key arguments of the command line after `COMMAND GETKEYS[ANDFLAGS]`, or
+ * null after replying with Redis's error.
+ */
+function keysOfCommandLine(c: Client, argv: Buffer[]): { cmd: Command; keys: Buffer[] } | null {
   const target = argv.slice(2);
   const cmd = c.server.commands.lookup(target);
   if (cmd === undefined) {
     c.reply.error('ERR Invalid command specified');
-    return;
+    return null;
   }
   const arity = cmd.spec.arity;
   if ((arity > 0 && target.length !== arity) || target.length < -arity) {
     c.reply.error('ERR Invalid number of arguments specified for command');
-    return;
+    return null;
   }
   const keys = commandKeys(cmd, target);
   if (keys.length === 0) {
     c.reply.error('ERR The command has no key arguments');
-    return;
+    return null;
   }
-  c.reply.arrayHeader(keys.length);
-  for (const k of keys) c.reply.bulk(k);
+  return { cmd, keys };
+}
+
+function commandGetkeys(c: Client, argv: Buffer[]): void {
+  const found = keysOfCommandLine(c, argv);
+  if (found === null) return;
+  c.reply.arrayHeader(found.keys.length);
+  for (const k of found.keys) c.reply.bulk(k);
 }
 
 function commandGetkeysandflags(c: Client, argv: Buffer[]): void {
-  const target = argv.slice(2);
-  const cmd = c.server.commands.lookup(target);
-  if (cmd === undefined) {
-    c.reply.error('ERR Invalid command specified');
-    return;
-  }
-  const arity = cmd.spec.arity;
-  if ((arity > 0 && target.length !== arity) || target.length < -arity) {
-    c.reply.error('ERR Invalid number of arguments specified for command');
-    return;
-  }
-  const keys = commandKeys(cmd, target);
-  if (keys.length === 0) {
-    c.reply.error('ERR The command has no key arguments');
-    return;
-  }
-  const flags = keySpecFlags(cmd);
-  c.reply.arrayHeader(keys.length);
-  for (const k of keys) {
+  const found = keysOfCommandLine(c, argv);
+  if (found === null) return;
+  const flags = keySpecFlags(found.cmd);
+  c.reply.arrayHeader(found.keys.length);
+  for (const k of found.keys) {
     c.reply.arrayHeader(2);
     c.reply.bulk(k);
     c.reply.setHeader(flags.length);

@@ -9,6 +9,7 @@
  * Numbers are bigint here: Redis configs range over the whole of int64/uint64
  * and error messages print those bounds, which a JS number cannot hold.
  */
+import { repr as reprBytes } from '../protocol/repr.js';
 
 export const INT_MIN = -2147483648n;
 export const INT_MAX = 2147483647n;
@@ -149,37 +150,7 @@ export function formatMemoryForRewrite(bytes: bigint): string {
  * escapes exactly like Redis does in the "C" locale.
  */
 export function repr(s: string): string {
-  const bytes = Buffer.from(s, 'utf8');
-  let out = '"';
-  for (const b of bytes) {
-    switch (b) {
-      case 0x5c:
-        out += '\\\\';
-        break;
-      case 0x22:
-        out += '\\"';
-        break;
-      case 0x0a:
-        out += '\\n';
-        break;
-      case 0x0d:
-        out += '\\r';
-        break;
-      case 0x09:
-        out += '\\t';
-        break;
-      case 0x07:
-        out += '\\a';
-        break;
-      case 0x08:
-        out += '\\b';
-        break;
-      default:
-        out +=
-          b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : '\\x' + b.toString(16).padStart(2, '0');
-    }
-  }
-  return out + '"';
+  return reprBytes(Buffer.from(s, 'utf8'));
 }
 
 /**

@@ -14,6 +14,9 @@
  *   (EXISTS), so the lazy expiry removes it at the same command on both sides
  *   instead of whenever each server's active expiry cycle finds it.
  */
+import { mulberry32 } from '../helpers/random.js';
+
+export { mulberry32 };
 
 /** How a reply is compared; everything but `exact` is justified at its use. */
 export type Check = 'exact' | 'ttl-seconds' | 'ttl-ms' | 'unordered' | 'presence';
@@ -23,18 +26,6 @@ type Args = Array<string | Buffer>;
 export interface Step {
   args: Args;
   check: Check;
-}
-
-/** mulberry32: tiny, fast, and good enough to drive a test generator. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Small on purpose so that commands keep colliding on the same keys. */

@@ -9,6 +9,7 @@ import {
   parseLongDouble,
   type LongDouble,
 } from '../../src/store/long-double.js';
+import { mulberry32 as seededRandom } from '../helpers/random.js';
 
 const NOT_A_FLOAT = 'ERR value is not a valid float';
 const NOT_FINITE = 'ERR increment would produce NaN or Infinity';
@@ -220,18 +221,6 @@ describe('parsing follows string2ld', () => {
 const REDIS_SERVER = 'redis-server';
 const RANDOM_CASES = 5000;
 const HAS_REDIS = spawnSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' }).status === 0;
-
-/** mulberry32: a tiny seeded generator, so a failure reproduces from the seed alone. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Operands of every shape INCRBYFLOAT meets, weighted towards the ones that stress rounding. */
 function operandGenerator(seed: number): () => string {

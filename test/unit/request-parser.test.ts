@@ -6,6 +6,7 @@ import {
   RequestParser,
 } from '../../src/protocol/request-parser.js';
 import { splitArgs, splitArgsString } from '../../src/protocol/split-args.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
 
@@ -70,18 +71,6 @@ function encodeInline(args: Buffer[]): Buffer {
     (a) => '"' + [...a].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('') + '"',
   );
   return bytes(words.join(' ') + '\r\n');
-}
-
-/** mulberry32: a tiny seeded PRNG so that a failing fuzz case reproduces. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randInt(rand: () => number, n: number): number {
