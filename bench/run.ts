@@ -5,7 +5,8 @@
  * are shared 2-core boxes: absolute numbers mean little, ratios are the result.
  *
  * Options (env): BENCH_ROUNDS (default 3), BENCH_REQUESTS (default 200000 for
- * -P 1, 10x for pipelined runs), BENCH_TESTS (default set,get,incr,mset).
+ * -P 1, 10x for pipelined runs), BENCH_TESTS (default: the strings and the
+ * data-type tests: set,get,incr,mset,lpush,lpop,hset,sadd,zadd,lrange_100).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -108,7 +109,9 @@ async function main(): Promise<void> {
   }
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const baseRequests = Number(process.env.BENCH_REQUESTS ?? 200000);
-  const tests = (process.env.BENCH_TESTS ?? 'set,get,incr,mset').split(',');
+  const tests = (
+    process.env.BENCH_TESTS ?? 'set,get,incr,mset,lpush,lpop,hset,sadd,zadd,lrange_100'
+  ).split(',');
   const targets: Target[] = [await start('resplica', process.execPath, [MAIN])];
   if (has('redis-server'))
     targets.push(await start('redis', 'redis-server', ['--appendonly', 'no']));

@@ -2,6 +2,7 @@ import type { Client, ClientClass } from '../server/client.js';
 import { describeClient, REDIS_VERSION } from '../server/server.js';
 import { ERR_SYNTAX, isKeyword, parseInt64, parseInteger } from './args.js';
 import type { CommandSpec } from './types.js';
+import { discardTransaction } from '../server/multi.js';
 
 /**
  * Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO and CLIENT.
@@ -15,9 +16,19 @@ function ping(c: Client, argv: Buffer[]): void {
     c.reply.error("ERR wrong number of arguments for 'ping' command");
     return;
   }
+  if (c.subscribed && c.reply.resp === 2) {
+    // RESP2 subscribed mode can only carry arrays: Redis answers ["pong", arg].
+    c.reply.arrayHeader(2);
+    c.reply.bulk(PONG);
+    c.reply.bulk(argv.length === 1 ? EMPTY : argv[1]!);
+    return;
+  }
   if (argv.length === 1) c.reply.simple('PONG');
   else c.reply.bulk(argv[1]!);
 }
+
+const PONG = Buffer.from('pong');
+const EMPTY = Buffer.alloc(0);
 
 function echo(c: Client, argv: Buffer[]): void {
   c.reply.bulk(argv[1]!);
@@ -144,6 +155,8 @@ function hello(c: Client, argv: Buffer[]): void {
 }
 
 function reset(c: Client): void {
+  discardTransaction(c);
+  if (c.subscribed) c.server.pubsub.unsubscribeAll(c);
   c.reply.resp = 2;
   c.db = c.server.keyspace.databases[0]!;
   c.name = '';

@@ -42,8 +42,16 @@ export function aclCategories(cmd: Command): string[] {
   if (cmd.has('fast')) cats.push('fast');
   if (cmd.has('blocking')) cats.push('blocking');
   if (!cmd.has('fast')) cats.push('slow');
+  // Redis's category names differ from some group names (@keyspace,
+  // @sortedset, @transaction).
   const group =
-    spec.group === 'generic' ? 'keyspace' : spec.group === 'sorted_set' ? 'sortedset' : spec.group;
+    spec.group === 'generic'
+      ? 'keyspace'
+      : spec.group === 'sorted_set'
+        ? 'sortedset'
+        : spec.group === 'transactions'
+          ? 'transaction'
+          : spec.group;
   if (
     [
       'keyspace',
@@ -53,7 +61,7 @@ export function aclCategories(cmd: Command): string[] {
       'sortedset',
       'hash',
       'connection',
-      'transactions',
+      'transaction',
       'scripting',
       'hyperloglog',
       'geo',
@@ -70,7 +78,8 @@ export function aclCategories(cmd: Command): string[] {
 export function describeCommandInfo(c: Client, cmd: Command): void {
   const r = c.reply;
   const spec = cmd.spec;
-  const flags = spec.flags.filter((f) => SHOWN_FLAGS.has(f));
+  const flags: string[] = spec.flags.filter((f) => SHOWN_FLAGS.has(f));
+  if (spec.numkeysIndex !== undefined) flags.push('movablekeys');
   const cats = aclCategories(cmd);
   r.arrayHeader(10);
   r.bulkString(cmd.fullName);
@@ -83,39 +92,59 @@ export function describeCommandInfo(c: Client, cmd: Command): void {
   r.setHeader(cats.length);
   for (const cat of cats) r.simple(`@${cat}`);
   r.setHeader(0);
-  if (spec.firstKey === 0) {
-    r.arrayHeader(0);
-  } else {
-    r.arrayHeader(1);
-    r.mapHeader(3);
-    r.bulkString('flags');
-    const keyFlags = keySpecFlags(cmd);
-    r.setHeader(keyFlags.length);
-    for (const f of keyFlags) r.simple(f);
-    r.bulkString('begin_search');
-    r.mapHeader(2);
-    r.bulkString('type');
-    r.bulkString('index');
-    r.bulkString('spec');
-    r.mapHeader(1);
-    r.bulkString('index');
-    r.integer(spec.firstKey);
-    r.bulkString('find_keys');
-    r.mapHeader(2);
-    r.bulkString('type');
-    r.bulkString('range');
-    r.bulkString('spec');
-    r.mapHeader(3);
-    r.bulkString('lastkey');
-    r.integer(spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey);
-    r.bulkString('keystep');
-    r.integer(spec.step);
-    r.bulkString('limit');
-    r.integer(0);
+  const keySpecs = (spec.firstKey === 0 ? 0 : 1) + (spec.numkeysIndex === undefined ? 0 : 1);
+  r.arrayHeader(keySpecs);
+  if (spec.firstKey !== 0) {
+    keySpec(c, cmd, spec.firstKey, () => {
+      r.bulkString('range');
+      r.bulkString('spec');
+      r.mapHeader(3);
+      r.bulkString('lastkey');
+      r.integer(spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey);
+      r.bulkString('keystep');
+      r.integer(spec.step);
+      r.bulkString('limit');
+      r.integer(0);
+    });
+  }
+  if (spec.numkeysIndex !== undefined) {
+    keySpec(c, cmd, spec.numkeysIndex, () => {
+      r.bulkString('keynum');
+      r.bulkString('spec');
+      r.mapHeader(3);
+      r.bulkString('keynumidx');
+      r.integer(0);
+      r.bulkString('firstkey');
+      r.integer(1);
+      r.bulkString('keystep');
+      r.integer(1);
+    });
   }
   const subs = cmd.subcommands === null ? [] : [...cmd.subcommands.values()];
   r.arrayHeader(subs.length);
   for (const sub of subs) describeCommandInfo(c, sub);
+}
+
+/** One key spec map: flags, begin_search by index, then find_keys as written by `findKeys`. */
+function keySpec(c: Client, cmd: Command, index: number, findKeys: () => void): void {
+  const r = c.reply;
+  r.mapHeader(3);
+  r.bulkString('flags');
+  const keyFlags = keySpecFlags(cmd);
+  r.setHeader(keyFlags.length);
+  for (const f of keyFlags) r.simple(f);
+  r.bulkString('begin_search');
+  r.mapHeader(2);
+  r.bulkString('type');
+  r.bulkString('index');
+  r.bulkString('spec');
+  r.mapHeader(1);
+  r.bulkString('index');
+  r.integer(index);
+  r.bulkString('find_keys');
+  r.mapHeader(2);
+  r.bulkString('type');
+  findKeys();
 }
 
 export function describeCommandDocs(c: Client, cmd: Command): void {
@@ -149,9 +178,17 @@ export function keySpecFlags(cmd: Command): string[] {
 /** Key arguments of a full command line, from the table's key positions. */
 export function commandKeys(cmd: Command, argv: Buffer[]): Buffer[] {
   const spec = cmd.spec;
-  if (spec.firstKey === 0) return [];
-  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
   const keys: Buffer[] = [];
-  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) keys.push(argv[i]!);
+  if (spec.firstKey !== 0) {
+    const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
+    for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) keys.push(argv[i]!);
+  }
+  if (spec.numkeysIndex !== undefined) {
+    const count = Number(argv[spec.numkeysIndex]?.toString('latin1'));
+    if (Number.isInteger(count) && count > 0) {
+      const first = spec.numkeysIndex + 1;
+      for (let i = first; i < first + count && i < argv.length; i++) keys.push(argv[i]!);
+    }
+  }
   return keys;
 }

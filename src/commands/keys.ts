@@ -14,6 +14,7 @@ import {
   parseInteger,
 } from './args.js';
 import type { CommandSpec } from './types.js';
+import { KEYSPACE_EVENT } from '../config/options.js';
 
 /**
  * Generic keyspace commands: existence, deletion, expiry, iteration, renaming
@@ -26,13 +27,17 @@ const INT64_MIN = -9223372036854775808n;
 const ERR_NO_SUCH_KEY = 'ERR no such key';
 const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
 const ERR_DB_RANGE = 'ERR DB index is out of range';
+const GENERIC_EVENT = KEYSPACE_EVENT.GENERIC;
 
 function del(c: Client, argv: Buffer[]): void {
   let removed = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = keyOf(argv[i]!);
     // An already expired key does not count as deleted.
-    if (c.db.find(key) !== undefined && c.db.delete(key)) removed++;
+    if (c.db.find(key) !== undefined && c.db.delete(key)) {
+      removed++;
+      c.server.notifyKeyspaceEvent(GENERIC_EVENT, 'del', key, c.db.id);
+    }
   }
   c.reply.integer(removed);
 }
@@ -127,9 +132,14 @@ function expireGeneric(
   if (when <= BigInt(now) && c.server.keyspace.expireOnAccess) {
     db.delete(key);
     c.propagateAs = [Buffer.from('DEL'), argv[1]!];
+    c.server.notifyKeyspaceEvent(GENERIC_EVENT, 'del', key, db.id);
   } else {
     db.setExpire(key, entry, when);
     c.propagateAs = [Buffer.from('PEXPIREAT'), argv[1]!, Buffer.from(when.toString())];
+    // Redis replies before announcing a new TTL (but after announcing a DEL).
+    c.reply.integer(1);
+    c.server.notifyKeyspaceEvent(GENERIC_EVENT, 'expire', key, db.id);
+    return;
   }
   c.reply.integer(1);
 }
@@ -161,7 +171,9 @@ function ttlGeneric(c: Client, argv: Buffer[], ms: boolean, absolute: boolean): 
 function persist(c: Client, argv: Buffer[]): void {
   const key = keyOf(argv[1]!);
   const entry = c.db.lookupWrite(key);
-  c.reply.integer(entry !== undefined && c.db.persist(key, entry) ? 1 : 0);
+  const persisted = entry !== undefined && c.db.persist(key, entry);
+  if (persisted) c.server.notifyKeyspaceEvent(GENERIC_EVENT, 'persist', key, c.db.id);
+  c.reply.integer(persisted ? 1 : 0);
 }
 
 function keys(c: Client, argv: Buffer[]): void {
@@ -264,6 +276,8 @@ function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
   const moved = db.add(to, source.value, exactExpireAt(source));
   moved.stringEncoding = source.stringEncoding;
   db.delete(from);
+  c.server.notifyKeyspaceEvent(GENERIC_EVENT, 'rename_from', from, db.id);
+  c.server.notifyKeyspaceEvent(GENERIC_EVENT, 'rename_to', to, db.id);
   if (nx) c.reply.integer(1);
   else c.reply.ok();
 }
@@ -295,6 +309,8 @@ function move(c: Client, argv: Buffer[]): void {
   const moved = dst.add(key, entry.value, exactExpireAt(entry));
   moved.stringEncoding = entry.stringEncoding;
   src.delete(key);
+  c.server.notifyKeyspaceEvent(GENERIC_EVENT, 'move_from', key, src.id);
+  c.server.notifyKeyspaceEvent(GENERIC_EVENT, 'move_to', key, dst.id);
   c.reply.integer(1);
 }
 
@@ -346,6 +362,7 @@ function copy(c: Client, argv: Buffer[]): void {
     source.stringEncoding === StringEncodingHint.Auto
       ? StringEncodingHint.Copied
       : source.stringEncoding;
+  c.server.notifyKeyspaceEvent(GENERIC_EVENT, 'copy_to', to, dst.id);
   c.reply.integer(1);
 }
 
@@ -387,6 +404,7 @@ function flushall(c: Client, argv: Buffer[]): void {
 
 /** Empties a database, announcing each key so WATCH and snapshots see it. */
 function flushDatabase(c: Client, db: Database): void {
+  c.server.watches.touchDb(db, null);
   const events = c.server.keyspace.events;
   for (const key of db.dict.keys()) events.keyWillChange(db, key);
   const removed = db.clear();
@@ -414,6 +432,12 @@ function swapdb(c: Client, argv: Buffer[]): void {
     c.reply.error(ERR_DB_RANGE);
     return;
   }
+  const watches = c.server.watches;
+  const dbs = c.server.keyspace.databases;
+  // Watchers stay with the database index: a watched key that exists on
+  // either side now sees different contents.
+  watches.touchDb(dbs[a]!, dbs[b]!);
+  watches.touchDb(dbs[b]!, dbs[a]!);
   c.server.keyspace.swap(a, b);
   c.server.keyspace.dirty++;
   c.reply.ok();

@@ -268,6 +268,11 @@ function role(c: Client): void {
 }
 
 function monitor(c: Client): void {
+  // Inside EXEC the client expects one reply per command, never a stream.
+  if (c.denyBlocking) {
+    c.reply.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    return;
+  }
   if (c.monitor) return;
   c.monitor = true;
   c.server.monitors.add(c);

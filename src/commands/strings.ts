@@ -19,6 +19,7 @@ import {
 } from './args.js';
 import type { CommandSpec } from './types.js';
 import { integerBuffer } from '../protocol/reply-writer.js';
+import { KEYSPACE_EVENT } from '../config/options.js';
 
 /**
  * String commands. Values are Buffers; the keyspace copies nothing, so every
@@ -30,6 +31,13 @@ const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
 const EMPTY = Buffer.alloc(0);
+const STRING_EVENT = KEYSPACE_EVENT.STRING;
+const GENERIC_EVENT = KEYSPACE_EVENT.GENERIC;
+
+/** Keyspace notification in the client's database (cheap when disabled). */
+function notify(c: Client, type: number, event: string, key: string): void {
+  c.server.notifyKeyspaceEvent(type, event, key, c.db.id);
+}
 
 /** Reads a string value; replies WRONGTYPE and returns null for other types. */
 function stringValue(c: Client, entry: Entry): Buffer | null {
@@ -193,6 +201,8 @@ function set(c: Client, argv: Buffer[]): void {
       Buffer.from(String(expireAt)),
     ];
   }
+  notify(c, STRING_EVENT, 'set', key);
+  if (expireAt !== 0n) notify(c, GENERIC_EVENT, 'expire', key);
   if ((flags & GET) === 0) c.reply.ok();
 }
 
@@ -203,6 +213,7 @@ function setnx(c: Client, argv: Buffer[]): void {
     return;
   }
   c.db.set(key, Buffer.from(argv[2]!));
+  notify(c, STRING_EVENT, 'set', key);
   c.reply.integer(1);
 }
 
@@ -212,6 +223,8 @@ function setexGeneric(c: Client, argv: Buffer[], unitFlag: number, name: string)
   const key = keyOf(argv[1]!);
   const entry = c.db.set(key, Buffer.from(argv[3]!));
   c.db.setExpire(key, entry, expireAt);
+  notify(c, STRING_EVENT, 'set', key);
+  notify(c, GENERIC_EVENT, 'expire', key);
   c.reply.ok();
 }
 
@@ -226,6 +239,7 @@ function getset(c: Client, argv: Buffer[]): void {
     c.reply.nullBulk();
   }
   c.db.set(key, Buffer.from(argv[2]!));
+  notify(c, STRING_EVENT, 'set', key);
 }
 
 function getdel(c: Client, argv: Buffer[]): void {
@@ -239,6 +253,7 @@ function getdel(c: Client, argv: Buffer[]): void {
   if (value === null) return;
   c.reply.bulk(value);
   c.db.delete(key);
+  notify(c, GENERIC_EVENT, 'del', key);
 }
 
 function getex(c: Client, argv: Buffer[]): void {
@@ -262,10 +277,12 @@ function getex(c: Client, argv: Buffer[]): void {
   c.reply.bulk(value);
   if ((parsed.flags & (EXAT | PXAT)) !== 0 && expireAt <= c.server.keyspace.now()) {
     db.delete(key);
+    notify(c, GENERIC_EVENT, 'del', key);
   } else if (expireAt !== 0n) {
     db.setExpire(key, entry, expireAt);
+    notify(c, GENERIC_EVENT, 'expire', key);
   } else if ((parsed.flags & PERSIST) !== 0) {
-    db.persist(key, entry);
+    if (db.persist(key, entry)) notify(c, GENERIC_EVENT, 'persist', key);
   }
 }
 
@@ -283,7 +300,7 @@ function mset(c: Client, argv: Buffer[]): void {
     c.reply.error(`ERR wrong number of arguments for 'mset' command`);
     return;
   }
-  for (let i = 1; i < argv.length; i += 2) c.db.set(keyOf(argv[i]!), Buffer.from(argv[i + 1]!));
+  setPairs(c, argv);
   c.reply.ok();
 }
 
@@ -298,8 +315,17 @@ function msetnx(c: Client, argv: Buffer[]): void {
       return;
     }
   }
-  for (let i = 1; i < argv.length; i += 2) c.db.set(keyOf(argv[i]!), Buffer.from(argv[i + 1]!));
+  setPairs(c, argv);
   c.reply.integer(1);
+}
+
+/** MSET/MSETNX: each pair is stored and announced in turn. */
+function setPairs(c: Client, argv: Buffer[]): void {
+  for (let i = 1; i < argv.length; i += 2) {
+    const key = keyOf(argv[i]!);
+    c.db.set(key, Buffer.from(argv[i + 1]!));
+    notify(c, STRING_EVENT, 'set', key);
+  }
 }
 
 function checkStringLength(c: Client, total: number): boolean {
@@ -316,6 +342,7 @@ function append(c: Client, argv: Buffer[]): void {
   const entry = c.db.lookupWrite(key);
   if (entry === undefined) {
     c.db.set(key, Buffer.from(addition));
+    notify(c, STRING_EVENT, 'append', key);
     c.reply.integer(addition.length);
     return;
   }
@@ -340,6 +367,7 @@ function append(c: Client, argv: Buffer[]): void {
   entry.appendSpare = spare;
   entry.stringEncoding = StringEncodingHint.Raw;
   c.db.touched(key);
+  notify(c, STRING_EVENT, 'append', key);
   c.reply.integer(total);
 }
 
@@ -407,6 +435,7 @@ function setrange(c: Client, argv: Buffer[]): void {
     patch.copy(value, offset);
     const created = c.db.set(key, value);
     created.stringEncoding = StringEncodingHint.Raw;
+    notify(c, STRING_EVENT, 'setrange', key);
     c.reply.integer(value.length);
     return;
   }
@@ -426,6 +455,7 @@ function setrange(c: Client, argv: Buffer[]): void {
   entry.appendSpare = null;
   entry.stringEncoding = StringEncodingHint.Raw;
   c.db.touched(key);
+  notify(c, STRING_EVENT, 'setrange', key);
   c.reply.integer(value.length);
 }
 
@@ -458,6 +488,7 @@ function incrDecr(c: Client, key: string, delta: bigint): void {
   } else {
     db.set(key, text);
   }
+  notify(c, STRING_EVENT, 'incrby', key);
   c.reply.bigInteger(next);
 }
 
@@ -473,6 +504,7 @@ function incrDecrByOne(c: Client, argv: Buffer[], delta: 1 | -1): void {
       entry.appendSpare = null;
       entry.stringEncoding = StringEncodingHint.Auto;
       c.db.touched(key);
+      notify(c, STRING_EVENT, 'incrby', key);
       c.reply.integer(next);
       return;
     }
@@ -529,6 +561,7 @@ function incrbyfloat(c: Client, argv: Buffer[]): void {
   }
   // Replicated as SET with the final value so replicas cannot round differently.
   c.propagateAs = [Buffer.from('SET'), argv[1]!, text, Buffer.from('KEEPTTL')];
+  notify(c, STRING_EVENT, 'incrbyfloat', key);
   c.reply.bulk(text);
 }
 

@@ -67,6 +67,12 @@ export interface CommandSpec {
   summary: string;
   since: string;
   complexity: string;
+  /**
+   * For commands whose keys are counted by an argument (LMPOP, ZUNIONSTORE,
+   * SINTERCARD...): the argv index of that count; the keys follow it. Such
+   * commands show the `movablekeys` flag, as in Redis.
+   */
+  numkeysIndex?: number;
   /** Extra ACL categories beyond what group and flags imply (e.g. `dangerous`). */
   acl?: readonly string[];
   handler?: CommandHandler;

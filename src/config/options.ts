@@ -245,7 +245,7 @@ export const OPTION_TABLE = [
   { name: 'propagation-error-behavior', type: 'enum', values: ['ignore', 'panic', 'panic-on-replicas'], default: 'ignore', mutable: true, status: 'planned' },
 
   // ---- Keyspace events, slow log, latency ---------------------------------
-  { name: 'notify-keyspace-events', type: 'special', codec: 'notify-keyspace-events', multiArg: false, mutable: true, status: 'planned' },
+  { name: 'notify-keyspace-events', type: 'special', codec: 'notify-keyspace-events', multiArg: false, mutable: true, status: 'implemented' },
   { name: 'slowlog-log-slower-than', type: 'int', min: -1n, max: LLONG_MAX, default: 10000, mutable: true, status: 'implemented' },
   { name: 'slowlog-max-len', type: 'int', min: 0n, max: LLONG_MAX, default: 128, mutable: true, status: 'implemented' },
   { name: 'latency-monitor-threshold', type: 'int', min: 0n, max: LLONG_MAX, default: 0, mutable: true, status: 'planned' },

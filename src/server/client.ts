@@ -4,6 +4,7 @@ import { ReplyWriter } from '../protocol/reply-writer.js';
 import type { Database } from '../store/database.js';
 import type { Command } from '../commands/types.js';
 import type { Server } from './server.js';
+import type { MultiState, WatchedKey } from './multi.js';
 
 /** Output-buffer-limit classes, as `client-output-buffer-limit` names them. */
 export type ClientClass = 'normal' | 'replica' | 'pubsub';
@@ -47,8 +48,35 @@ export class Client {
   closed = false;
   /** Milliseconds since epoch when the soft output limit was first exceeded. */
   softLimitSince = 0;
-  /** Flag characters shown by CLIENT LIST besides the derived ones. */
+  /**
+   * Output-buffer-limit class: 'pubsub' while subscribed (server/pubsub.ts
+   * switches it), 'replica' for replicas.
+   */
   clientClass: ClientClass = 'normal';
+
+  /** The MULTI queue; null outside a transaction (CLIENT_MULTI). */
+  multi: MultiState | null = null;
+  /** A WATCHed key was touched: EXEC will answer a null array (CLIENT_DIRTY_CAS). */
+  dirtyCas = false;
+  /** Keys this client WATCHes; the server-wide index lives in WatchRegistry. */
+  watched: WatchedKey[] = [];
+  /**
+   * Set while EXEC runs its queue: blocking commands (BLPOP...) must answer
+   * at once instead of blocking (CLIENT_DENY_BLOCKING).
+   */
+  denyBlocking = false;
+  /**
+   * Reply error count at the end of the last call(): a command counts as
+   * failed only for errors it produced itself, so EXEC is not charged with its
+   * queued commands' errors (Redis's prev_err_count).
+   */
+  errorMark = 0;
+  /** Pub/sub subscriptions (latin1 names); null until the first one keeps idle clients small. */
+  channels: Set<string> | null = null;
+  patterns: Set<string> | null = null;
+  shardChannels: Set<string> | null = null;
+  /** CLIENT_PUBSUB: set by (P|S)SUBSCRIBE, cleared when the last subscription goes. */
+  subscribed = false;
 
   readonly addr: string;
   readonly laddr: string;

@@ -2,6 +2,7 @@ import { FLAG_BITS, type Command } from '../commands/types.js';
 import { repr } from '../protocol/repr.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
+import type { MultiState } from './multi.js';
 
 /**
  * Every cross-cutting check a command goes through, in one place and in Redis's
@@ -11,19 +12,22 @@ import type { Server } from './server.js';
  *   2. arity
  *   3. protected commands (DEBUG and enable-debug-command)
  *   4. authentication (NOAUTH unless the command is flagged no_auth)
- *   5. transaction context                     - data-types milestone
+ *   5. transaction context (no_multi commands refused inside MULTI)
  *   5. out-of-memory (maxmemory, denyoom)      - not implemented
  *   6. failed background save (MISCONF)        - persistence milestone
  *   7. min-replicas (NOREPLICAS)               - replication milestone
  *   8. read-only replica (READONLY)            - replication milestone
- *   9. subscribed-client context (RESP2)       - data-types milestone
+ *   9. subscribed-client context (RESP2)
  *  10. stale replica (MASTERDOWN)              - replication milestone
  *  11. loading (LOADING)                       - persistence milestone
  *  12. CLIENT PAUSE holds the client
- *  13. MULTI queueing                          - data-types milestone
+ *  13. MULTI queueing
  *
  * then call(): run the handler, count it, feed MONITOR, and (once replication
  * exists) propagate the command's effect when it changed the dataset.
+ *
+ * Every rejection inside MULTI also aborts the transaction (EXECABORT), as
+ * Redis's rejectCommand does.
  */
 
 const NO_AUTH = FLAG_BITS.no_auth;
@@ -32,6 +36,23 @@ const SKIP_SLOWLOG = FLAG_BITS.skip_slowlog;
 const WRITE = FLAG_BITS.write;
 const MAY_REPLICATE = FLAG_BITS.may_replicate;
 const SKIP_MONITOR = FLAG_BITS.skip_monitor | FLAG_BITS.admin;
+const NO_MULTI = FLAG_BITS.no_multi;
+
+/** Commands a RESP2 client in subscribed mode may still run (full names). */
+const SUBSCRIBED_CONTEXT = new Set([
+  'ping',
+  'subscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'sunsubscribe',
+  'psubscribe',
+  'punsubscribe',
+  'quit',
+  'reset',
+]);
+
+/** Commands that act on the transaction itself instead of being queued inside MULTI. */
+const NOT_QUEUED = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
   const cmd = server.commands.lookup(argv);
@@ -73,11 +94,34 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
     return;
   }
 
+  if (c.multi !== null && (cmd.flagBits & NO_MULTI) !== 0) {
+    reject(c, cmd, 'ERR Command not allowed inside a transaction');
+    return;
+  }
+
+  if (c.subscribed && c.reply.resp === 2 && !SUBSCRIBED_CONTEXT.has(cmd.fullName)) {
+    reject(
+      c,
+      cmd,
+      `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    );
+    return;
+  }
+
   const pause = server.pause;
-  if (pause !== null && c.clientClass === 'normal' && isPausedBy(pause.mode, cmd)) {
+  // Replicas are never paused; subscribers are (their class is 'pubsub').
+  if (pause !== null && c.clientClass !== 'replica' && isPausedBy(pause.mode, c, cmd)) {
     // The arguments may be views of the shared read buffer: keep copies.
     c.heldArgv = argv.map((a) => Buffer.from(a));
     server.pausedClients.push(c);
+    return;
+  }
+
+  if (c.multi !== null && !NOT_QUEUED.has(cmd.fullName)) {
+    if (!c.dirtyCas) queueCommand(c.multi, cmd, argv);
+    // CLIENT REPLY OFF/SKIP apply to QUEUED as to any reply.
+    if (c.skipNextReply) c.skipNextReply = false;
+    else if (c.replyMode !== 'off') c.reply.raw(QUEUED);
     return;
   }
 
@@ -92,10 +136,14 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
   const keyspace = server.keyspace;
   const handler = cmd.spec.handler!;
 
-  const errorsBefore = c.reply.errorCount;
+  c.errorMark = c.reply.errorCount;
   // CLIENT REPLY OFF, or the one command after CLIENT REPLY SKIP, is silenced.
-  const skipThis = c.skipNextReply;
-  c.reply.muted = skipThis || c.replyMode === 'off';
+  // Commands run by EXEC (denyBlocking is set) inherit EXEC's muting and
+  // never consume a SKIP: as in Redis, a SKIP issued inside EXEC applies to
+  // the command after the EXEC.
+  const outerMuted = c.reply.muted;
+  const skipThis = !outerMuted && !c.denyBlocking && c.skipNextReply;
+  c.reply.muted = outerMuted || skipThis || c.replyMode === 'off';
   const froze = keyspace.freezeTime();
   // Inside a read batch the previous command's end is this one's start, so
   // the clock is read once per command (the gap, parsing and dispatch, is
@@ -107,7 +155,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
   const elapsedUs = Math.round((ended - started) * 1000);
   if (froze) keyspace.unfreezeTime();
   if (skipThis) c.skipNextReply = false;
-  c.reply.muted = false;
+  c.reply.muted = outerMuted;
   // After the handler, as Redis 7.0 does: MONITOR shows the database SELECT
   // switched to, and the arguments AUTH and HELLO redacted.
   if (server.monitors.size > 0 && (cmd.flagBits & SKIP_MONITOR) === 0)
@@ -116,7 +164,10 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
   const stats = cmd.stats;
   stats.calls++;
   stats.usec += elapsedUs;
-  if (c.reply.errorCount !== errorsBefore) stats.failedCalls++;
+  // Only errors since the previous call() count: EXEC is not failed because
+  // a queued command failed (each queued command's call() moved the mark).
+  if (c.reply.errorCount !== c.errorMark) stats.failedCalls++;
+  c.errorMark = c.reply.errorCount;
   server.stats.totalCommandsProcessed++;
   if (
     elapsedUs >= server.slowlogThresholdUs &&
@@ -130,8 +181,21 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
   c.propagateAs = null;
 }
 
+const QUEUED = Buffer.from('+QUEUED\r\n');
+
+function queueCommand(multi: MultiState, cmd: Command, argv: Buffer[]): void {
+  // A doomed transaction (aborted, or a WATCHed key touched) only waits for
+  // EXEC/DISCARD: keep nothing.
+  if (multi.aborted) return;
+  // The arguments may be views of the shared read buffer: keep copies.
+  multi.queue.push({ cmd, argv: argv.map((a) => Buffer.from(a)) });
+  multi.flagBits |= cmd.flagBits;
+}
+
 function reject(c: Client, cmd: Command | null, message: string): void {
   if (cmd !== null) cmd.stats.rejectedCalls++;
+  // Redis's flagTransaction: a command refused while queueing dooms the EXEC.
+  if (c.multi !== null) c.multi.aborted = true;
   c.reply.error(message);
 }
 
@@ -154,10 +218,12 @@ function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;
 }
 
-function isPausedBy(mode: 'write' | 'all', cmd: Command): boolean {
+function isPausedBy(mode: 'write' | 'all', c: Client, cmd: Command): boolean {
   if (mode === 'all') return true;
-  // PAUSE WRITE holds anything that may change the dataset or propagate.
-  return (cmd.flagBits & (WRITE | MAY_REPLICATE)) !== 0;
+  // PAUSE WRITE holds anything that may change the dataset or propagate,
+  // including an EXEC whose queue holds such a command.
+  const bits = cmd.fullName === 'exec' && c.multi !== null ? c.multi.flagBits : cmd.flagBits;
+  return (bits & (WRITE | MAY_REPLICATE)) !== 0;
 }
 
 /** MONITOR line: `+<sec>.<usec> [<db> <addr>] "CMD" "arg" ...`. */

@@ -14,6 +14,9 @@ import { Logger } from './log.js';
 import { ServerStats } from './stats.js';
 import { startCron, type Cron } from './cron.js';
 import { Slowlog } from './slowlog.js';
+import { PubSub } from './pubsub.js';
+import { WatchRegistry, discardTransaction } from './multi.js';
+import { KEYSPACE_EVENT } from '../config/options.js';
 
 /** The Redis version we are compatible with; clients check it for features. */
 export const REDIS_VERSION = '7.0.15';
@@ -47,6 +50,15 @@ export class Server {
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAt = Date.now();
   readonly monitors = new Set<Client>();
+  readonly pubsub = new PubSub();
+  readonly watches = new WatchRegistry();
+  /** Cached `notify-keyspace-events` mask (KEYSPACE_EVENT bits); 0 = off. */
+  notifyFlags = 0;
+  /**
+   * A key about to be created (keyWillChange saw it absent), so keyChanged can
+   * announce the `new` event after it exists; only tracked when 'n' is on.
+   */
+  private creatingKey: string | null = null;
   /** Clients whose replies were produced outside their own read (pub/sub, timers). */
   private readonly pendingFlush = new Set<Client>();
   private flushScheduled = false;
@@ -87,10 +99,29 @@ export class Server {
     readonly config: Config,
     readonly log: Logger,
   ) {
+    // The keyspace's change hooks: WATCH invalidation and keyspace
+    // notifications. keyWillChange/keyChanged run on every write, so each
+    // returns after one test when nothing is watched or notified.
     const events: KeyspaceEvents = {
-      keyWillChange: () => {},
-      keyChanged: () => {},
-      keyExpired: () => {},
+      keyWillChange: (db, key) => {
+        // Database.set/add announce a creation while the key is still absent.
+        if ((this.notifyFlags & KEYSPACE_EVENT.NEW) !== 0 && db.peek(key) === undefined)
+          this.creatingKey = key;
+      },
+      keyChanged: (db, key) => {
+        if (this.watches.size !== 0) this.watches.touch(db, key);
+        if (this.creatingKey !== null) {
+          const created = this.creatingKey === key && db.peek(key) !== undefined;
+          this.creatingKey = null;
+          if (created) this.notifyKeyspaceEvent(KEYSPACE_EVENT.NEW, 'new', key, db.id);
+        }
+      },
+      keyExpired: (db, key) => {
+        this.notifyKeyspaceEvent(KEYSPACE_EVENT.EXPIRED, 'expired', key, db.id);
+      },
+      keyMissed: (db, key) => {
+        this.notifyKeyspaceEvent(KEYSPACE_EVENT.KEY_MISS, 'keymiss', key, db.id);
+      },
     };
     this.keyspace = new Keyspace(config.get('databases'), events);
     for (const { from, to, origin } of config.fileDirectives.renameCommands) {
@@ -100,6 +131,7 @@ export class Server {
     }
     this.requirePass = config.get('requirepass');
     this.slowlogThresholdUs = config.get('slowlog-log-slower-than');
+    this.notifyFlags = config.get('notify-keyspace-events');
     this.installConfigHooks();
   }
 
@@ -107,10 +139,14 @@ export class Server {
    * Keyspace notifications (`notify-keyspace-events`), called by handlers as
    * Redis's notifyKeyspaceEvent is: `type` is a KEYSPACE_EVENT class bit
    * (STRING, LIST, GENERIC, EXPIRED...), `event` the event name ("lpush",
-   * "del", "expired"...). Publishing lives with pub/sub; until it lands this
-   * only records nothing.
+   * "del", "expired"...). `key` is latin1. Nothing is built unless the class
+   * is enabled, so handlers call this unconditionally.
    */
-  notifyKeyspaceEvent(_type: number, _event: string, _key: string, _dbid: number): void {}
+  notifyKeyspaceEvent(type: number, event: string, key: string, dbid: number): void {
+    const flags = this.notifyFlags;
+    if ((flags & type) === 0) return;
+    this.pubsub.notifyKeyspaceEvent(flags, event, key, dbid);
+  }
 
   /**
    * A key may now satisfy clients blocked on it (BLPOP, BZPOPMIN...): called
@@ -351,6 +387,8 @@ export class Server {
   /** Called by Client when its connection ends, whatever the reason. */
   unlinkClient(c: Client): void {
     this.clients.delete(c.id);
+    if (c.multi !== null || c.watched.length > 0) discardTransaction(c);
+    if (c.subscribed) this.pubsub.unsubscribeAll(c);
     this.monitors.delete(c);
     this.pendingFlush.delete(c);
     const held = this.pausedClients.indexOf(c);
@@ -477,6 +515,10 @@ export class Server {
       this.slowlogThresholdUs = value;
       return null;
     });
+    this.config.onApply('notify-keyspace-events', (value) => {
+      this.notifyFlags = value;
+      return null;
+    });
     this.config.onApply('slowlog-max-len', (value) => {
       this.slowlog.trim(value);
       return null;
@@ -532,7 +574,10 @@ function isLoopback(address: string | undefined): boolean {
 export function describeClient(server: Server, c: Client): string {
   const now = Date.now();
   const flags = clientFlags(server, c);
-  const subs = 0;
+  const subs = c.channels?.size ?? 0;
+  const psubs = c.patterns?.size ?? 0;
+  const ssubs = c.shardChannels?.size ?? 0;
+  const multi = c.multi === null ? -1 : c.multi.queue.length;
   const cmd = c.lastCommand === null ? 'NULL' : c.lastCommand.fullName;
   const qbuf = c.parser.pendingBytes;
   const obl = c.reply.bufferedBytes;
@@ -540,7 +585,7 @@ export function describeClient(server: Server, c: Client): string {
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
-    `flags=${flags} db=${c.dbIndex} sub=${subs} psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} ` +
+    `flags=${flags} db=${c.dbIndex} sub=${subs} psub=${psubs} ssub=${ssubs} multi=${multi} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} ` +
     `argv-mem=0 multi-mem=0 rbs=${c.reply.bufferCapacity} rbp=${c.reply.bufferCapacity} obl=${obl} oll=0 omem=${omem} ` +
     `tot-mem=${qbuf + c.reply.bufferCapacity + omem} events=r cmd=${cmd} user=${c.user} redir=-1 resp=${c.reply.resp}`
   );
@@ -550,8 +595,11 @@ function clientFlags(server: Server, c: Client): string {
   let flags = '';
   if (c.clientClass === 'replica') flags += 'S';
   if (c.monitor) flags += 'O';
-  if (c.closeAfterReply) flags += 'c';
+  if (c.subscribed) flags += 'P';
+  if (c.multi !== null) flags += 'x';
   if (c.heldArgv !== null || server.pausedClients.includes(c)) flags += 'b';
+  if (c.dirtyCas) flags += 'd';
+  if (c.closeAfterReply) flags += 'c';
   if (c.unixPath !== null) flags += 'U';
   return flags === '' ? 'N' : flags;
 }

@@ -56,6 +56,8 @@ export interface KeyspaceEvents {
   keyChanged(db: Database, key: string): void;
   /** A key was found expired and removed (propagated as DEL by the master). */
   keyExpired(db: Database, key: string): void;
+  /** A read lookup missed (the `keymiss` keyspace notification). */
+  keyMissed?(db: Database, key: string): void;
 }
 
 /** Shared state all databases read: the clock and the change counter. */
@@ -115,8 +117,10 @@ export class Database {
    */
   lookupRead(key: string): Entry | undefined {
     const entry = this.find(key);
-    if (entry === undefined) this.ctx.stats.keyspaceMisses++;
-    else this.ctx.stats.keyspaceHits++;
+    if (entry === undefined) {
+      this.ctx.stats.keyspaceMisses++;
+      this.ctx.events.keyMissed?.(this, key);
+    } else this.ctx.stats.keyspaceHits++;
     return entry;
   }
 
