@@ -88,8 +88,13 @@ function benchmark(port: number, test: string, pipeline: number, requests: numbe
     ],
     { encoding: 'utf8' },
   );
-  // CSV: "test","rps",... — the first data line after the header.
-  const line = out.stdout.split('\n').find((l) => l.startsWith('"') && !l.startsWith('"test"'));
+  // CSV: "test","rps",... — some tests run a helper step first (LRANGE_*
+  // fills a list with "LPUSH (needed to benchmark LRANGE)"): take our line.
+  const wanted = test.toUpperCase();
+  const line = out.stdout.split('\n').find((l) => {
+    const name = l.split(',')[0]!.replace(/"/g, '');
+    return name === wanted || name.startsWith(`${wanted} `);
+  });
   if (line === undefined)
     throw new Error(`no result from redis-benchmark: ${out.stdout}${out.stderr}`);
   return Number(line.split(',')[1]!.replace(/"/g, ''));

@@ -424,13 +424,19 @@ function clientUnblock(c: Client, argv: Buffer[]): void {
     c.reply.error(ERR_NOT_INTEGER_OR_RANGE);
     return;
   }
-  if (argv.length === 4 && !isKeyword(argv[3]!, 'TIMEOUT') && !isKeyword(argv[3]!, 'ERROR')) {
-    c.reply.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
-    return;
+  let asError = false;
+  if (argv.length === 4) {
+    if (isKeyword(argv[3]!, 'ERROR')) asError = true;
+    else if (!isKeyword(argv[3]!, 'TIMEOUT')) {
+      c.reply.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+      return;
+    }
   }
-  // No command blocks yet (blocking pops arrive with the data types), so no
-  // client can be unblocked.
-  c.reply.integer(0);
+  // Only clients blocked on keys count; one held by CLIENT PAUSE is not
+  // "blocked in a command" for this purpose and answers 0.
+  const target = c.server.clients.get(id);
+  const done = target !== undefined && c.server.blocking.unblockByRequest(target, asError);
+  c.reply.integer(done ? 1 : 0);
 }
 
 const ERR_NOT_INTEGER_OR_RANGE = 'ERR value is not an integer or out of range';

@@ -7,9 +7,11 @@ import {
   ERR_SYNTAX,
   ERR_WRONGTYPE,
   isKeyword,
+  keyBytes,
   keyOf,
   parseInteger,
 } from './args.js';
+import { timeoutArgOrReply } from '../server/blocking.js';
 import type { CommandSpec } from './types.js';
 
 /**
@@ -431,14 +433,19 @@ function lmove(c: Client, argv: Buffer[]): void {
   moveGeneric(c, argv, from, to);
 }
 
-/** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list. */
-function lmpop(c: Client, argv: Buffer[]): void {
-  const numkeys = parseInteger(argv[1]!);
+/**
+ * LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first
+ * non-empty list. BLMPOP passes its deadline (the timeout is its first
+ * argument, so numkeys comes one later) and blocks when every list is empty.
+ */
+function lmpopGeneric(c: Client, argv: Buffer[], numkeysIndex: number, deadline: number): void {
+  const numkeys = parseInteger(argv[numkeysIndex]!);
   if (numkeys === null || numkeys < 1) {
     c.reply.error('ERR numkeys should be greater than 0');
     return;
   }
-  const whereIndex = 2 + numkeys;
+  const firstKey = numkeysIndex + 1;
+  const whereIndex = firstKey + numkeys;
   if (whereIndex >= argv.length) {
     c.reply.error(ERR_SYNTAX);
     return;
@@ -460,27 +467,126 @@ function lmpop(c: Client, argv: Buffer[]): void {
     }
   }
   if (count === -1) count = 1;
+  const keys = argv.slice(firstKey, whereIndex);
+  if (popFirstNonEmpty(c, keys, end, count)) return;
+  if (deadline === NO_BLOCK || c.denyBlocking) c.reply.nullArray();
+  else blockOnLists(c, keys, deadline, end, count);
+}
 
-  for (let j = 2; j < whereIndex; j++) {
-    const key = keyOf(argv[j]!);
+/** LMPOP and the blocking commands' non-blocking forms never wait. */
+const NO_BLOCK = -1;
+
+/**
+ * Pops from the first of `keys` holding a list, replying [key, element] (or
+ * [key, [elements]] with a count, as LMPOP); a key of another type is
+ * WRONGTYPE, as Redis checks keys in order. False when all are missing.
+ */
+function popFirstNonEmpty(c: Client, keys: Buffer[], end: ListEnd, count: number): boolean {
+  for (const arg of keys) {
+    const key = keyOf(arg);
     const entry = c.db.lookupWrite(key);
     if (entry === undefined) continue;
     const list = listOf(c, entry);
-    if (list === null) return;
-    c.reply.arrayHeader(2);
-    c.reply.bulk(argv[j]!);
-    const name = end === 'left' ? 'lpop' : 'rpop';
-    const popped = popRangeReply(c, list, end, count);
-    elementsRemoved(c, key, list, name, popped);
-    // Replicas apply the effect: a plain pop of what was taken from this key.
-    c.propagateAs = [
-      Buffer.from(name.toUpperCase()),
-      Buffer.from(argv[j]!),
-      Buffer.from(String(popped)),
-    ];
+    if (list !== null) popWithKey(c, key, list, end, count);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The pop of BLPOP/BRPOP (count -1: one element) and [B]LMPOP, with the key
+ * in the reply. Replicas get the plain pop of what was taken: `LPOP key`, or
+ * `LPOP key <popped>` for the counted forms, as Redis rewrites them.
+ */
+function popWithKey(c: Client, key: string, list: RedisList, end: ListEnd, count: number): void {
+  const name = end === 'left' ? 'lpop' : 'rpop';
+  const keyArg = keyBytes(key);
+  c.reply.arrayHeader(2);
+  c.reply.bulk(keyArg);
+  let popped = 1;
+  if (count === -1) c.reply.bulk(list.pop(end)!);
+  else popped = popRangeReply(c, list, end, count);
+  elementsRemoved(c, key, list, name, popped);
+  const verb = Buffer.from(name.toUpperCase());
+  c.propagateAs = count === -1 ? [verb, keyArg] : [verb, keyArg, Buffer.from(String(popped))];
+}
+
+function blockOnLists(
+  c: Client,
+  keys: Buffer[],
+  deadline: number,
+  end: ListEnd,
+  count: number,
+): void {
+  c.server.blocking.block(c, 'list', keys.map(keyOf), deadline, (served, key) => {
+    const list = served.db.lookupWrite(key)?.value;
+    if (list instanceof RedisList) popWithKey(served, key, list, end, count);
+  });
+}
+
+function lmpop(c: Client, argv: Buffer[]): void {
+  lmpopGeneric(c, argv, 1, NO_BLOCK);
+}
+
+function blmpop(c: Client, argv: Buffer[]): void {
+  const deadline = timeoutArgOrReply(c, argv[1]!);
+  if (deadline !== null) lmpopGeneric(c, argv, 2, deadline);
+}
+
+/** BLPOP/BRPOP key [key ...] timeout: the timeout is checked before any key. */
+function blockingPop(c: Client, argv: Buffer[], end: ListEnd): void {
+  const deadline = timeoutArgOrReply(c, argv[argv.length - 1]!);
+  if (deadline === null) return;
+  const keys = argv.slice(1, -1);
+  if (popFirstNonEmpty(c, keys, end, -1)) return;
+  if (c.denyBlocking) c.reply.nullArray();
+  else blockOnLists(c, keys, deadline, end, -1);
+}
+
+/**
+ * BLMOVE and BRPOPLPUSH. With a source list this is LMOVE/RPOPLPUSH (and
+ * replicates as such); without one it blocks. Served later, a destination of
+ * the wrong type answers WRONGTYPE and leaves the element in the source, as
+ * Redis 7.0 does.
+ */
+function blockingMove(
+  c: Client,
+  argv: Buffer[],
+  from: ListEnd,
+  to: ListEnd,
+  timeoutArg: Buffer,
+): void {
+  const deadline = timeoutArgOrReply(c, timeoutArg);
+  if (deadline === null) return;
+  const isLmove = argv.length === 6;
+  const source = Buffer.from(argv[1]!);
+  const destination = Buffer.from(argv[2]!);
+  const effect = isLmove
+    ? [Buffer.from('LMOVE'), source, destination, Buffer.from(argv[3]!), Buffer.from(argv[4]!)]
+    : [Buffer.from('RPOPLPUSH'), source, destination];
+  if (c.db.find(keyOf(source)) !== undefined) {
+    moveGeneric(c, argv, from, to);
+    c.propagateAs = effect;
     return;
   }
-  c.reply.nullArray();
+  // Inside MULTI the empty source answers as LMOVE does: a null bulk.
+  if (c.denyBlocking) {
+    c.reply.nullBulk();
+    return;
+  }
+  const moveArgv = [argv[0]!, source, destination];
+  c.server.blocking.block(c, 'list', [keyOf(source)], deadline, (served) => {
+    moveGeneric(served, moveArgv, from, to);
+    served.propagateAs = effect;
+  });
+}
+
+function blmove(c: Client, argv: Buffer[]): void {
+  const from = endArg(c, argv[3]!);
+  if (from === null) return;
+  const to = endArg(c, argv[4]!);
+  if (to === null) return;
+  blockingMove(c, argv, from, to, argv[5]!);
 }
 
 /** The fields every list command shares. */
@@ -672,5 +778,67 @@ export const listCommands: readonly CommandSpec[] = [
       'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
     summary: 'Pop elements from a list',
     handler: lmpop,
+  },
+  {
+    name: 'blpop',
+    arity: -3,
+    flags: ['write', 'noscript', 'blocking'],
+    ...oneKey,
+    lastKey: -2,
+    since: '2.0.0',
+    complexity: 'O(N) where N is the number of provided keys.',
+    summary: 'Remove and get the first element in a list, or block until one is available',
+    handler: (c, argv) => blockingPop(c, argv, 'left'),
+  },
+  {
+    name: 'brpop',
+    arity: -3,
+    flags: ['write', 'noscript', 'blocking'],
+    ...oneKey,
+    lastKey: -2,
+    since: '2.0.0',
+    complexity: 'O(N) where N is the number of provided keys.',
+    summary: 'Remove and get the last element in a list, or block until one is available',
+    handler: (c, argv) => blockingPop(c, argv, 'right'),
+  },
+  {
+    name: 'blmove',
+    arity: 6,
+    flags: ['write', 'denyoom', 'noscript', 'blocking'],
+    ...oneKey,
+    lastKey: 2,
+    since: '6.2.0',
+    complexity: 'O(1)',
+    summary:
+      'Pop an element from a list, push it to another list and return it; or block until one is available',
+    handler: blmove,
+  },
+  {
+    name: 'brpoplpush',
+    arity: 4,
+    flags: ['write', 'denyoom', 'noscript', 'blocking'],
+    ...oneKey,
+    lastKey: 2,
+    since: '2.2.0',
+    complexity: 'O(1)',
+    summary:
+      'Pop an element from a list, push it to another list and return it; or block until one is available',
+    handler: (c, argv) => blockingMove(c, argv, 'right', 'left', argv[3]!),
+  },
+  {
+    // Movable keys after numkeys, as LMPOP (see there).
+    name: 'blmpop',
+    arity: -5,
+    flags: ['write', 'blocking'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    numkeysIndex: 2,
+    group: LIST,
+    since: '7.0.0',
+    complexity:
+      'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
+    summary: 'Pop elements from a list, or block until one is available',
+    handler: blmpop,
   },
 ];

@@ -27,6 +27,7 @@ import {
   parseInteger,
 } from './args.js';
 import type { CommandSpec } from './types.js';
+import { timeoutArgOrReply } from '../server/blocking.js';
 
 /**
  * Sorted set commands (t_zset.c). Parsing order, error texts and reply shapes
@@ -738,6 +739,23 @@ function remrangeGeneric(c: Client, argv: Buffer[], by: number): void {
 // ---------------------------------------------------------------------------
 // Pops (genericZpopCommand)
 
+/**
+ * The first of `keys` that exists, as [key argument, sorted set]; null when
+ * none does, undefined after replying WRONGTYPE (Redis checks keys in order).
+ */
+function firstZSet(c: Client, keys: readonly Buffer[]): [Buffer, RedisZSet] | null | undefined {
+  for (const arg of keys) {
+    const entry = c.db.lookupWrite(keyOf(arg));
+    if (entry === undefined) continue;
+    if (!isZSet(entry.value)) {
+      c.reply.error(ERR_WRONGTYPE);
+      return undefined;
+    }
+    return [arg, entry.value];
+  }
+  return null;
+}
+
 function popGeneric(
   c: Client,
   keys: readonly Buffer[],
@@ -746,20 +764,9 @@ function popGeneric(
   emitKey: boolean,
   nested: boolean,
 ): Buffer | null {
-  let zset: RedisZSet | undefined;
-  let keyArg: Buffer | undefined;
-  for (const arg of keys) {
-    const entry = c.db.lookupWrite(keyOf(arg));
-    if (entry === undefined) continue;
-    if (!isZSet(entry.value)) {
-      c.reply.error(ERR_WRONGTYPE);
-      return null;
-    }
-    zset = entry.value;
-    keyArg = arg;
-    break;
-  }
-  if (zset === undefined || keyArg === undefined) {
+  const found = firstZSet(c, keys);
+  if (found === undefined) return null;
+  if (found === null) {
     // ZMPOP answers a null array; ZPOPMIN/ZPOPMAX an empty one.
     if (emitKey) c.reply.nullArray();
     else c.reply.raw(EMPTY_ARRAY);
@@ -769,9 +776,33 @@ function popGeneric(
     c.reply.raw(EMPTY_ARRAY);
     return null;
   }
+  const [keyArg, zset] = found;
+  popFrom(c, keyArg, zset, max, count, emitKey ? SHAPE_MPOP : nested ? SHAPE_NESTED : SHAPE_FLAT);
+  return keyArg;
+}
+
+/** ZPOPMIN's flat pairs, RESP3's nested pairs, ZMPOP's [key, [[m, s]...]], BZPOPMIN's [key, m, s]. */
+const SHAPE_FLAT = 0;
+const SHAPE_NESTED = 1;
+const SHAPE_MPOP = 2;
+const SHAPE_BZPOP = 3;
+
+function popFrom(
+  c: Client,
+  keyArg: Buffer,
+  zset: RedisZSet,
+  max: boolean,
+  count: number,
+  shape: number,
+): void {
   const key = keyOf(keyArg);
   const popped = max ? zset.popMax(count) : zset.popMin(count);
-  if (emitKey) {
+  const emitKey = shape === SHAPE_MPOP;
+  const nested = shape === SHAPE_NESTED || shape === SHAPE_MPOP;
+  if (shape === SHAPE_BZPOP) {
+    c.reply.arrayHeader(1 + popped.length * 2);
+    c.reply.bulk(keyArg);
+  } else if (emitKey) {
     c.reply.arrayHeader(2);
     c.reply.bulk(keyArg);
     c.reply.arrayHeader(popped.length);
@@ -786,7 +817,36 @@ function popGeneric(
   c.db.touched(key, popped.length);
   c.server.notifyKeyspaceEvent(ZSET, max ? 'zpopmax' : 'zpopmin', key, c.db.id);
   deleteIfEmpty(c, key, zset);
-  return keyArg;
+}
+
+/**
+ * BZPOPMIN/BZPOPMAX key [key ...] timeout: one member from the first
+ * non-empty sorted set as [key, member, score], else block. Replicas get
+ * `ZPOPMIN key`, as Redis rewrites it.
+ */
+function blockingPopMinMax(c: Client, argv: Buffer[], max: boolean): void {
+  const deadline = timeoutArgOrReply(c, argv[argv.length - 1]!);
+  if (deadline === null) return;
+  const keys = argv.slice(1, -1);
+  const found = firstZSet(c, keys);
+  if (found === undefined) return;
+  const verb = Buffer.from(max ? 'ZPOPMAX' : 'ZPOPMIN');
+  if (found !== null) {
+    popFrom(c, found[0], found[1], max, 1, SHAPE_BZPOP);
+    c.propagateAs = [verb, Buffer.from(found[0])];
+    return;
+  }
+  if (c.denyBlocking) {
+    c.reply.nullArray();
+    return;
+  }
+  c.server.blocking.block(c, 'zset', keys.map(keyOf), deadline, (served, key) => {
+    const zset = served.db.lookupWrite(key)?.value;
+    if (zset === undefined || !isZSet(zset)) return;
+    const keyArg = Buffer.from(key, 'latin1');
+    popFrom(served, keyArg, zset, max, 1, SHAPE_BZPOP);
+    served.propagateAs = [verb, keyArg];
+  });
 }
 
 function popMinMax(c: Client, argv: Buffer[], max: boolean): void {
@@ -808,13 +868,14 @@ function popMinMax(c: Client, argv: Buffer[], max: boolean): void {
   popGeneric(c, [argv[1]!], max, count === -1 ? 1 : count, false, nested);
 }
 
-function zmpop(c: Client, argv: Buffer[]): void {
-  const numkeys = parseInteger(argv[1]!);
+/** ZMPOP; BZMPOP passes its deadline (its timeout comes first, so numkeys one later). */
+function zmpopGeneric(c: Client, argv: Buffer[], numkeysIdx: number, deadline: number): void {
+  const numkeys = parseInteger(argv[numkeysIdx]!);
   if (numkeys === null || numkeys < 1) {
     c.reply.error('ERR numkeys should be greater than 0');
     return;
   }
-  const whereIdx = 1 + numkeys + 1;
+  const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) {
     c.reply.error(ERR_SYNTAX);
     return;
@@ -841,11 +902,38 @@ function zmpop(c: Client, argv: Buffer[]): void {
     }
   }
   if (count === -1) count = 1;
-  const popped = popGeneric(c, argv.slice(2, whereIdx), max, count, true, true);
-  // Replicas get the ZPOPMIN/ZPOPMAX that had the same effect, as Redis rewrites it.
-  if (popped !== null) {
-    c.propagateAs = [Buffer.from(max ? 'zpopmax' : 'zpopmin'), popped, Buffer.from(String(count))];
+  const keys = argv.slice(numkeysIdx + 1, whereIdx);
+  const verb = Buffer.from(max ? 'zpopmax' : 'zpopmin');
+  const countArg = Buffer.from(String(count));
+  if (deadline !== NO_BLOCK && !c.denyBlocking) {
+    const found = firstZSet(c, keys);
+    if (found === undefined) return;
+    if (found === null) {
+      c.server.blocking.block(c, 'zset', keys.map(keyOf), deadline, (served, key) => {
+        const zset = served.db.lookupWrite(key)?.value;
+        if (zset === undefined || !isZSet(zset)) return;
+        const keyArg = Buffer.from(key, 'latin1');
+        popFrom(served, keyArg, zset, max, count, SHAPE_MPOP);
+        served.propagateAs = [verb, keyArg, countArg];
+      });
+      return;
+    }
   }
+  const popped = popGeneric(c, keys, max, count, true, true);
+  // Replicas get the ZPOPMIN/ZPOPMAX that had the same effect, as Redis rewrites it.
+  if (popped !== null) c.propagateAs = [verb, popped, countArg];
+}
+
+/** ZMPOP, and the blocking pops' non-blocking forms, never wait. */
+const NO_BLOCK = -1;
+
+function zmpop(c: Client, argv: Buffer[]): void {
+  zmpopGeneric(c, argv, 1, NO_BLOCK);
+}
+
+function bzmpop(c: Client, argv: Buffer[]): void {
+  const deadline = timeoutArgOrReply(c, argv[1]!);
+  if (deadline !== null) zmpopGeneric(c, argv, 2, deadline);
 }
 
 // ---------------------------------------------------------------------------
@@ -1470,6 +1558,36 @@ const declared: readonly CommandSpec[] = [
     (c, argv) => popMinMax(c, argv, true),
   ),
   spec(
+    'bzpopmin',
+    -3,
+    ['write', 'noscript', 'blocking', 'fast'],
+    [1, -2, 1],
+    '5.0.0',
+    'O(log(N)) with N being the number of elements in the sorted set.',
+    'Remove and return the member with the lowest score from one or more sorted sets, or block until one is available',
+    (c, argv) => blockingPopMinMax(c, argv, false),
+  ),
+  spec(
+    'bzpopmax',
+    -3,
+    ['write', 'noscript', 'blocking', 'fast'],
+    [1, -2, 1],
+    '5.0.0',
+    'O(log(N)) with N being the number of elements in the sorted set.',
+    'Remove and return the member with the highest score from one or more sorted sets, or block until one is available',
+    (c, argv) => blockingPopMinMax(c, argv, true),
+  ),
+  spec(
+    'bzmpop',
+    -5,
+    ['write', 'blocking'],
+    MOVABLE,
+    '7.0.0',
+    'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
+    'Remove and return members with scores in a sorted set or block until one is available',
+    bzmpop,
+  ),
+  spec(
     'zmpop',
     -4,
     ['write'],
@@ -1567,6 +1685,7 @@ const declared: readonly CommandSpec[] = [
 /** Where the numkeys argument sits for the commands with movable keys. */
 const NUMKEYS_AT: Record<string, number> = {
   zmpop: 1,
+  bzmpop: 2,
   zunion: 1,
   zinter: 1,
   zdiff: 1,

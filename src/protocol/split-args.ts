@@ -18,6 +18,7 @@ export function splitArgs(line: Buffer): Buffer[] | null {
   const args: Buffer[] = [];
   const nul = line.indexOf(0);
   const len = nul === -1 ? line.length : nul;
+  if (line.indexOf(0x22) === -1 && line.indexOf(0x27) === -1) return splitPlain(line, len, args);
   let i = 0;
   while (true) {
     while (i < len && isSpace(line[i]!)) i++;
@@ -121,5 +122,22 @@ function unescape(c: number): number {
       return 0x07; // a
     default:
       return c;
+  }
+}
+
+/**
+ * The common inline request (`PING`, `GET key`): no quotes, so arguments are
+ * runs of non-blanks and can be copied out whole instead of byte by byte.
+ * Same separators as the general path: leading C isspace, then space, \t,
+ * \r, \n between arguments.
+ */
+function splitPlain(line: Buffer, len: number, args: Buffer[]): Buffer[] {
+  let i = 0;
+  while (true) {
+    while (i < len && isSpace(line[i]!)) i++;
+    if (i >= len) return args;
+    const start = i;
+    while (i < len && !isSeparator(line[i]!)) i++;
+    args.push(Buffer.from(line.subarray(start, i)));
   }
 }

@@ -5,6 +5,7 @@ import type { Database } from '../store/database.js';
 import type { Command } from '../commands/types.js';
 import type { Server } from './server.js';
 import type { MultiState, WatchedKey } from './multi.js';
+import type { BlockState } from './blocking.js';
 
 /** Output-buffer-limit classes, as `client-output-buffer-limit` names them. */
 export type ClientClass = 'normal' | 'replica' | 'pubsub';
@@ -43,6 +44,12 @@ export class Client {
   propagateAs: Buffer[] | null = null;
   /** A command held back by CLIENT PAUSE, run when the pause ends. */
   heldArgv: Buffer[] | null = null;
+  /**
+   * Set while blocked in BLPOP, BZPOPMIN... (CLIENT_BLOCKED): like heldArgv,
+   * it stops the client's pipeline until a push, the timeout or CLIENT
+   * UNBLOCK answers the blocked command.
+   */
+  blocked: BlockState | null = null;
   /** Close once the pending replies are written (QUIT, protocol errors). */
   closeAfterReply = false;
   closed = false;

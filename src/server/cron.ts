@@ -70,6 +70,8 @@ function closeTimedOutClients(server: Server, now: number): void {
       timeout > 0 &&
       c.clientClass === 'normal' &&
       c.heldArgv === null &&
+      // Blocked clients wait as long as their own timeout says (as Redis).
+      c.blocked === null &&
       now - c.lastInteraction > timeout * 1000
     ) {
       server.log.verbose('Closing idle client');

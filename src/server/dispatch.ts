@@ -126,6 +126,9 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
   }
 
   call(server, c, cmd, argv);
+  // After each top-level command (never between EXEC's queued commands), the
+  // keys it filled serve their blocked clients, as handleClientsBlockedOnKeys.
+  if (server.blocking.hasReadyKeys) server.blocking.handleReadyKeys();
 }
 
 /**
@@ -160,6 +163,12 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
   // switched to, and the arguments AUTH and HELLO redacted.
   if (server.monitors.size > 0 && (cmd.flagBits & SKIP_MONITOR) === 0)
     feedMonitors(server, c, argv);
+  // A command that blocked is counted in commandstats when it is answered,
+  // as Redis counts blocked calls on unblock (server/blocking.ts).
+  if (c.blocked !== null) {
+    c.propagateAs = null;
+    return;
+  }
 
   const stats = cmd.stats;
   stats.calls++;

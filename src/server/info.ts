@@ -136,9 +136,9 @@ function clientsSection(server: Server): string[] {
     `maxclients:${server.config.get('maxclients')}`,
     `client_recent_max_input_buffer:${maxInput}`,
     `client_recent_max_output_buffer:${maxOutput}`,
-    `blocked_clients:${server.pausedClients.length}`,
+    `blocked_clients:${server.pausedClients.length + server.blocking.count}`,
     'tracking_clients:0',
-    'clients_in_timeout_table:0',
+    `clients_in_timeout_table:${server.blocking.withTimeout}`,
   ];
 }
 

@@ -16,6 +16,7 @@ import { startCron, type Cron } from './cron.js';
 import { Slowlog } from './slowlog.js';
 import { PubSub } from './pubsub.js';
 import { WatchRegistry, discardTransaction } from './multi.js';
+import { BlockingRegistry } from './blocking.js';
 import { KEYSPACE_EVENT } from '../config/options.js';
 
 /** The Redis version we are compatible with; clients check it for features. */
@@ -52,6 +53,8 @@ export class Server {
   readonly monitors = new Set<Client>();
   readonly pubsub = new PubSub();
   readonly watches = new WatchRegistry();
+  /** Clients blocked on keys (BLPOP, BZPOPMIN...) and the keys ready to serve them. */
+  readonly blocking: BlockingRegistry = new BlockingRegistry(this);
   /** Cached `notify-keyspace-events` mask (KEYSPACE_EVENT bits); 0 = off. */
   notifyFlags = 0;
   /**
@@ -110,6 +113,9 @@ export class Server {
       },
       keyChanged: (db, key) => {
         if (this.watches.size !== 0) this.watches.touch(db, key);
+        // A list or sorted set may arrive whole (RENAME, COPY, MOVE, RESTORE),
+        // which Redis's dbAdd signals too; serving re-checks type and content.
+        if (this.blocking.count !== 0) this.blocking.signal(db, key);
         if (this.creatingKey !== null) {
           const created = this.creatingKey === key && db.peek(key) !== undefined;
           this.creatingKey = null;
@@ -150,11 +156,12 @@ export class Server {
 
   /**
    * A key may now satisfy clients blocked on it (BLPOP, BZPOPMIN...): called
-   * by the handlers that add elements. The blocking machinery serves the
-   * waiting clients before the event loop moves on; until it lands this is a
-   * no-op.
+   * by the handlers that add elements. The dispatcher serves the waiting
+   * clients right after the current top-level command.
    */
-  signalKeyAsReady(_db: Database, _key: string): void {}
+  signalKeyAsReady(db: Database, key: string): void {
+    this.blocking.signal(db, key);
+  }
 
   requestShutdown(reason: string, nosave: boolean): void {
     if (this.onShutdownRequest !== null) this.onShutdownRequest(reason, nosave);
@@ -347,10 +354,10 @@ export class Server {
 
   /**
    * Runs every complete command buffered for the client, stopping early when
-   * the client closes or is held by CLIENT PAUSE.
+   * the client closes, is held by CLIENT PAUSE or blocks (BLPOP...).
    */
   processInput(c: Client): void {
-    while (!c.closed && !c.closeAfterReply && c.heldArgv === null) {
+    while (!c.closed && !c.closeAfterReply && c.heldArgv === null && c.blocked === null) {
       let argv: Buffer[] | null;
       // Unauthenticated clients get Redis's tighter header limits.
       c.parser.authRequired = !c.authenticated;
@@ -367,6 +374,19 @@ export class Server {
       if (argv.length === 0) continue;
       dispatch(this, c, argv);
     }
+  }
+
+  /**
+   * Runs the commands a client pipelined behind a blocking command, once that
+   * command was answered (served, timed out or CLIENT UNBLOCK).
+   */
+  resumeInput(c: Client): void {
+    if (c.closed || c.blocked !== null || c.heldArgv !== null) return;
+    const froze = this.keyspace.freezeTime();
+    this.processInput(c);
+    if (froze) this.keyspace.unfreezeTime();
+    c.flush();
+    if (this.pendingFlush.size > 0) this.flushPending();
   }
 
   /** Queues a client whose replies were produced outside its own read. */
@@ -389,6 +409,7 @@ export class Server {
     this.clients.delete(c.id);
     if (c.multi !== null || c.watched.length > 0) discardTransaction(c);
     if (c.subscribed) this.pubsub.unsubscribeAll(c);
+    if (c.blocked !== null) this.blocking.forget(c);
     this.monitors.delete(c);
     this.pendingFlush.delete(c);
     const held = this.pausedClients.indexOf(c);
@@ -597,7 +618,7 @@ function clientFlags(server: Server, c: Client): string {
   if (c.monitor) flags += 'O';
   if (c.subscribed) flags += 'P';
   if (c.multi !== null) flags += 'x';
-  if (c.heldArgv !== null || server.pausedClients.includes(c)) flags += 'b';
+  if (c.blocked !== null || c.heldArgv !== null || server.pausedClients.includes(c)) flags += 'b';
   if (c.dirtyCas) flags += 'd';
   if (c.closeAfterReply) flags += 'c';
   if (c.unixPath !== null) flags += 'U';
