@@ -231,6 +231,76 @@ describe('RedisZSet', () => {
   });
 });
 
+describe('RedisZSet at tree scale', () => {
+  // Thousands of members force leaf and inner-node splits, and mass deletions
+  // empty whole subtrees: ranks, neighbours and ranges must stay consistent.
+  it('keeps order, ranks and neighbours consistent through splits and mass deletions', () => {
+    const rand = mulberry32(4242);
+    const z = new RedisZSet(false);
+    const model: Item[] = [];
+    const live = new Map<string, Item>();
+    const check = (): void => {
+      expect(z.size).toBe(model.length);
+      if (model.length === 0) {
+        expect(z.first()).toBeNull();
+        expect(z.last()).toBeNull();
+        return;
+      }
+      for (let k = 0; k < 50; k++) {
+        const r = Math.floor(rand() * model.length);
+        const node = z.byRank(r);
+        expect(node.member.equals(model[r]!.member)).toBe(true);
+        expect(z.rank(node.key)).toBe(r);
+        const next = z.next(node);
+        if (r + 1 < model.length) expect(next!.member.equals(model[r + 1]!.member)).toBe(true);
+        else expect(next).toBeNull();
+        const prev = z.prev(node);
+        if (r > 0) expect(prev!.member.equals(model[r - 1]!.member)).toBe(true);
+        else expect(prev).toBeNull();
+        const range: ScoreRange = {
+          min: model[r]!.score,
+          max: Infinity,
+          minex: false,
+          maxex: false,
+        };
+        expect(z.firstInScoreRange(range)!.score).toBe(model[r]!.score);
+      }
+      expect(z.first()!.member.equals(model[0]!.member)).toBe(true);
+      expect(z.last()!.member.equals(model[model.length - 1]!.member)).toBe(true);
+    };
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 20000; i++) {
+        const member = Buffer.from(`m${round}:${i}`);
+        const item = { member, score: Math.floor(rand() * 5000) };
+        z.insert(Buffer.from(member), item.score);
+        insertSorted(model, item);
+        live.set(member.toString('latin1'), item);
+      }
+      check();
+      // Delete 99%, mostly in runs so whole leaves and inner nodes empty out.
+      const keys = [...live.keys()];
+      for (let i = 0; i < keys.length; i++) {
+        if (i % 100 === 0) continue;
+        const key = keys[i]!;
+        const item = live.get(key)!;
+        expect(z.remove(key)).toBe(true);
+        live.delete(key);
+        model.splice(
+          model.findIndex((m) => m === item),
+          1,
+        );
+      }
+      check();
+      expect([...z.nodes()].map((n) => n.key)).toEqual(
+        model.map((m) => m.member.toString('latin1')),
+      );
+    }
+    z.popMin(z.size);
+    model.length = 0;
+    check();
+  });
+});
+
 describe('formatScore', () => {
   it('writes scores as printf %.17g does, with glibc rounding ties to even', () => {
     expect(formatScore(1)).toBe('1');
