@@ -484,6 +484,39 @@ describe.skipIf(!redisBenchmarkAvailable && !requireRedis)(
       expect(r.stdout).not.toMatch(/error/i);
     });
 
+    it("completes redis-benchmark's default test set without errors", async () => {
+      expect(redisBenchmarkAvailable, skipMessage('redis-benchmark')).toBe(true);
+      const r = await run(
+        'redis-benchmark',
+        ['-p', String(server.port), '-n', '1000', '-c', '10', '-q'],
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const finals = r.stdout.split(/[\r\n]/).filter((l) => / requests per second/.test(l));
+      const names = finals.map((l) => l.split(':')[0]!.trim());
+      // Every data type takes part: lists, sets, hashes, sorted sets, strings.
+      for (const name of [
+        'PING_INLINE',
+        'SET',
+        'GET',
+        'LPUSH',
+        'RPOP',
+        'SADD',
+        'HSET',
+        'SPOP',
+        'ZADD',
+        'ZPOPMIN',
+        'LRANGE_600 (first 600 elements)',
+        'MSET (10 keys)',
+      ]) {
+        expect(names).toContain(name);
+      }
+      expect(r.stdout).not.toMatch(/error/i);
+    });
+
     it('completes a pipelined run (-P 16) with random keys', async () => {
       expect(redisBenchmarkAvailable, skipMessage('redis-benchmark')).toBe(true);
       const r = await run(
