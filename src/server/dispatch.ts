@@ -13,15 +13,15 @@ import type { MultiState } from './multi.js';
  *   3. protected commands (DEBUG and enable-debug-command)
  *   4. authentication (NOAUTH unless the command is flagged no_auth)
  *   5. transaction context (no_multi commands refused inside MULTI)
- *   5. out-of-memory (maxmemory, denyoom)      - not implemented
- *   6. failed background save (MISCONF)        - persistence milestone
- *   7. min-replicas (NOREPLICAS)               - replication milestone
- *   8. read-only replica (READONLY)            - replication milestone
- *   9. subscribed-client context (RESP2)
- *  10. stale replica (MASTERDOWN)              - replication milestone
- *  11. loading (LOADING)                       - persistence milestone
- *  12. CLIENT PAUSE holds the client
- *  13. MULTI queueing
+ *   6. out-of-memory (maxmemory, denyoom)      - not implemented
+ *   7. failed background save (MISCONF)        - persistence milestone
+ *   8. min-replicas (NOREPLICAS)               - replication milestone
+ *   9. read-only replica (READONLY)            - replication milestone
+ *  10. subscribed-client context (RESP2)
+ *  11. stale replica (MASTERDOWN)              - replication milestone
+ *  12. loading (LOADING)                       - persistence milestone
+ *  13. CLIENT PAUSE holds the client
+ *  14. MULTI queueing
  *
  * then call(): run the handler, count it, feed MONITOR, and (once replication
  * exists) propagate the command's effect when it changed the dataset.

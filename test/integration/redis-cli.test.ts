@@ -432,11 +432,14 @@ describe.skipIf(!redisCliAvailable)('redis-cli against resplica', () => {
         for (const [command, reply] of steps) {
           const from = session.output.length;
           session.proc.stdin!.write(`${command}\r`);
-          const text = await session.waitFor((t) => plain(t).includes(`\n${reply}\n`), 5000, from);
-          expect(plain(text)).toContain(`\n${reply}\n`);
           if (command === 'SELECT 4') currentPrompt = `127.0.0.1:${port}[4]> `;
+          // Wait for the next prompt, not just the reply: linenoise flushes
+          // unread terminal input (TCSAFLUSH) when it re-enters raw mode for
+          // a prompt, so typing ahead of the prompt can be discarded.
+          const expected = `\n${reply}\n${currentPrompt}`;
+          const text = await session.waitFor((t) => plain(t).includes(expected), 10000, from);
+          expect(plain(text)).toContain(expected);
         }
-        await session.waitFor((t) => plain(t).includes(currentPrompt));
         session.proc.stdin!.write('quit\r');
         await session.waitFor(() => session.proc.exitCode !== null).catch(() => undefined);
       } finally {
