@@ -132,3 +132,68 @@ export function intArgOrReply(c: Client, arg: Buffer, message?: string): number 
   }
   return value;
 }
+
+/**
+ * A SCAN-family cursor as Redis reads it, with strtoul: an optional sign (a
+ * negative cursor wraps modulo 2^64), decimal digits, nothing after them, no
+ * leading space, no overflow; an empty cursor is 0. Our cursors are slot
+ * indexes, so values beyond the safe-integer range simply end the walk.
+ * Replies `ERR invalid cursor` and returns null otherwise.
+ */
+export function parseScanCursorOrReply(c: Client, arg: Buffer): number | null {
+  const text = arg.toString('latin1');
+  const m = /^([+-]?)(\d*)$/.exec(text);
+  let value = m === null || (m[2] === '' && text !== '') ? -1n : m[2] === '' ? 0n : BigInt(m[2]!);
+  if (value < 0n || value > 0xffffffffffffffffn) {
+    c.reply.error('ERR invalid cursor');
+    return null;
+  }
+  if (m![1] === '-') value = (0x10000000000000000n - value) % 0x10000000000000000n;
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}
+
+export interface ScanOptions {
+  count: number;
+  /** null when every element matches (no MATCH, or MATCH *). */
+  pattern: string | null;
+  /** SCAN's TYPE filter (lower case), null when absent. */
+  type: string | null;
+}
+
+/**
+ * SCAN-family options from argv[from] on (scanGenericCommand): COUNT n
+ * (n >= 1), MATCH pattern, and TYPE name where allowed (SCAN only; for
+ * HSCAN/SSCAN/ZSCAN it is a syntax error). Null after replying.
+ */
+export function parseScanOptionsOrReply(
+  c: Client,
+  argv: Buffer[],
+  from: number,
+  allowType: boolean,
+): ScanOptions | null {
+  const options: ScanOptions = { count: 10, pattern: null, type: null };
+  for (let j = from; j < argv.length; j++) {
+    const remaining = argv.length - j - 1;
+    if (isKeyword(argv[j]!, 'COUNT') && remaining >= 1) {
+      const n = parseInteger(argv[++j]!);
+      if (n === null) {
+        c.reply.error(ERR_NOT_INTEGER);
+        return null;
+      }
+      if (n < 1) {
+        c.reply.error(ERR_SYNTAX);
+        return null;
+      }
+      options.count = n;
+    } else if (isKeyword(argv[j]!, 'MATCH') && remaining >= 1) {
+      const pattern = argv[++j]!.toString('latin1');
+      options.pattern = pattern === '*' ? null : pattern;
+    } else if (allowType && isKeyword(argv[j]!, 'TYPE') && remaining >= 1) {
+      options.type = argv[++j]!.toString().toLowerCase();
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return options;
+}

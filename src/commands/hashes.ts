@@ -20,7 +20,8 @@ import {
   keyBytes,
   keyOf,
   parseInt64,
-  parseInteger,
+  parseScanCursorOrReply,
+  parseScanOptionsOrReply,
 } from './args.js';
 import type { CommandSpec } from './types.js';
 
@@ -342,66 +343,6 @@ function hrandfield(c: Client, argv: Buffer[]): void {
   replyFields(c, fields, fields.sampleDistinct(count), count, withValues);
 }
 
-/**
- * A SCAN cursor as Redis reads it (strtoul: optional sign, digits only, no
- * overflow; a negative one wraps modulo 2^64), or null after "invalid
- * cursor". Shared with SSCAN. Our cursors are slot indexes, so any cursor
- * past the table simply ends the walk.
- */
-export function parseScanCursorOrReply(c: Client, arg: Buffer): number | null {
-  const text = arg.toString('latin1');
-  const m = /^([+-]?)(\d*)$/.exec(text);
-  if (m === null || (m[2] === '' && text !== '')) {
-    c.reply.error('ERR invalid cursor');
-    return null;
-  }
-  let value = m[2] === '' ? 0n : BigInt(m[2]!);
-  if (value > 0xffffffffffffffffn) {
-    c.reply.error('ERR invalid cursor');
-    return null;
-  }
-  if (m[1] === '-') value = (0x10000000000000000n - value) % 0x10000000000000000n;
-  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
-}
-
-export interface ScanOptions {
-  count: number;
-  /** null when every element matches (no MATCH, or MATCH *). */
-  pattern: string | null;
-}
-
-/**
- * HSCAN/SSCAN/ZSCAN options from argv[3] on (scanGenericCommand): COUNT n
- * (n >= 1) and MATCH pattern; anything else, TYPE included, is a syntax
- * error. Null after replying.
- */
-export function parseScanOptionsOrReply(c: Client, argv: Buffer[]): ScanOptions | null {
-  let count = 10;
-  let pattern: string | null = null;
-  for (let j = 3; j < argv.length; j++) {
-    const remaining = argv.length - j - 1;
-    if (isKeyword(argv[j]!, 'COUNT') && remaining >= 1) {
-      const n = parseInteger(argv[++j]!);
-      if (n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return null;
-      }
-      if (n < 1) {
-        c.reply.error(ERR_SYNTAX);
-        return null;
-      }
-      count = n;
-    } else if (isKeyword(argv[j]!, 'MATCH') && remaining >= 1) {
-      pattern = argv[++j]!.toString('latin1');
-      if (pattern === '*') pattern = null;
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return null;
-    }
-  }
-  return { count, pattern };
-}
-
 /** Redis's shared.emptyscan: what HSCAN/SSCAN answer for a missing key. */
 export function replyEmptyScan(c: Client): void {
   c.reply.arrayHeader(2);
@@ -418,7 +359,7 @@ function hscan(c: Client, argv: Buffer[]): void {
     replyEmptyScan(c);
     return;
   }
-  const options = parseScanOptionsOrReply(c, argv);
+  const options = parseScanOptionsOrReply(c, argv, 3, false);
   if (options === null) return;
   const { pattern } = options;
   const found: Array<[string, Buffer]> = [];

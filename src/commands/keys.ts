@@ -11,7 +11,8 @@ import {
   keyBytes,
   keyOf,
   parseInt64,
-  parseInteger,
+  parseScanCursorOrReply,
+  parseScanOptionsOrReply,
 } from './args.js';
 import type { CommandSpec } from './types.js';
 import { KEYSPACE_EVENT } from '../config/options.js';
@@ -182,57 +183,12 @@ function keys(c: Client, argv: Buffer[]): void {
   for (const key of found) c.reply.bulk(keyBytes(key));
 }
 
-/**
- * A SCAN cursor as Redis reads it, with strtoul: an optional sign (a negative
- * cursor wraps modulo 2^64), decimal digits, nothing after them, no leading
- * space, no overflow. An empty cursor is 0.
- */
-function parseScanCursor(arg: Buffer): bigint | null {
-  const text = arg.toString('latin1');
-  const m = /^([+-]?)(\d*)$/.exec(text);
-  if (m === null || (m[2] === '' && text !== '')) return null;
-  let value = m[2] === '' ? 0n : BigInt(m[2]!);
-  if (value > 0xffffffffffffffffn) return null;
-  if (m[1] === '-') value = (0x10000000000000000n - value) % 0x10000000000000000n;
-  return value;
-}
-
 function scan(c: Client, argv: Buffer[]): void {
-  const parsedCursor = parseScanCursor(argv[1]!);
-  if (parsedCursor === null) {
-    c.reply.error('ERR invalid cursor');
-    return;
-  }
-  // Our cursors are slot indexes (see Database.scan): one beyond the table
-  // simply ends the walk.
-  const cursor =
-    parsedCursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsedCursor);
-  let count = 10;
-  let pattern: string | null = null;
-  let typeFilter: string | null = null;
-  for (let j = 2; j < argv.length; j++) {
-    const remaining = argv.length - j - 1;
-    if (isKeyword(argv[j]!, 'COUNT') && remaining >= 1) {
-      const n = parseInteger(argv[++j]!);
-      if (n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return;
-      }
-      if (n < 1) {
-        c.reply.error(ERR_SYNTAX);
-        return;
-      }
-      count = n;
-    } else if (isKeyword(argv[j]!, 'MATCH') && remaining >= 1) {
-      pattern = argv[++j]!.toString('latin1');
-      if (pattern === '*') pattern = null;
-    } else if (isKeyword(argv[j]!, 'TYPE') && remaining >= 1) {
-      typeFilter = argv[++j]!.toString().toLowerCase();
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
+  const cursor = parseScanCursorOrReply(c, argv[1]!);
+  if (cursor === null) return;
+  const options = parseScanOptionsOrReply(c, argv, 2, true);
+  if (options === null) return;
+  const { count, pattern, type: typeFilter } = options;
   const found: string[] = [];
   const next = c.db.scan(cursor, count, (key, entry) => {
     if (typeFilter !== null && typeName(entry.value) !== typeFilter) return;

@@ -11,13 +11,10 @@ import {
   keyBytes,
   keyOf,
   parseInt64,
-} from './args.js';
-import {
-  ERR_COUNT_RANGE,
   parseScanCursorOrReply,
   parseScanOptionsOrReply,
-  replyEmptyScan,
-} from './hashes.js';
+} from './args.js';
+import { ERR_COUNT_RANGE, replyEmptyScan } from './hashes.js';
 import type { CommandSpec } from './types.js';
 
 /**
@@ -451,7 +448,7 @@ function sscan(c: Client, argv: Buffer[]): void {
     replyEmptyScan(c);
     return;
   }
-  const options = parseScanOptionsOrReply(c, argv);
+  const options = parseScanOptionsOrReply(c, argv, 3, false);
   if (options === null) return;
   const { pattern } = options;
   let found: string[];

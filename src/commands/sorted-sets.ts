@@ -25,6 +25,8 @@ import {
   keyOf,
   parseInt64,
   parseInteger,
+  parseScanCursorOrReply,
+  parseScanOptionsOrReply,
 } from './args.js';
 import type { CommandSpec } from './types.js';
 import { timeoutArgOrReply } from '../server/blocking.js';
@@ -1212,17 +1214,6 @@ function randomWithCount(c: Client, argv: Buffer[], l: number, withScores: boole
 // ---------------------------------------------------------------------------
 // ZSCAN
 
-/** strtoul-style cursor (see SCAN): sign allowed, wraps modulo 2^64, no junk. */
-function parseCursor(arg: Buffer): bigint | null {
-  const text = arg.toString('latin1');
-  const m = /^([+-]?)(\d*)$/.exec(text);
-  if (m === null || (m[2] === '' && text !== '')) return null;
-  let value = m[2] === '' ? 0n : BigInt(m[2]!);
-  if (value > 0xffffffffffffffffn) return null;
-  if (m[1] === '-') value = (0x10000000000000000n - value) % 0x10000000000000000n;
-  return value;
-}
-
 /**
  * A score as a listpack stores it (d2string), which ZSCAN of a listpack
  * replies verbatim: integral values within ±2^62 print as integers (1.5e17
@@ -1235,37 +1226,18 @@ function listpackScoreText(score: number): string {
 }
 
 function zscan(c: Client, argv: Buffer[]): void {
-  const parsed = parseCursor(argv[2]!);
-  if (parsed === null) {
-    c.reply.error('ERR invalid cursor');
-    return;
-  }
+  // Redis's order: cursor, then the key, then the options.
+  const cursor = parseScanCursorOrReply(c, argv[2]!);
+  if (cursor === null) return;
   const zset = readZSet(c, keyOf(argv[1]!));
   if (zset === null) return;
   if (zset === undefined) {
     c.reply.raw(EMPTY_SCAN);
     return;
   }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let j = 3; j < argv.length; j++) {
-    const remaining = argv.length - j - 1;
-    if (isKeyword(argv[j]!, 'COUNT') && remaining >= 1) {
-      const n = longArg(c, argv[++j]!);
-      if (n === null) return;
-      if (n < 1) {
-        c.reply.error(ERR_SYNTAX);
-        return;
-      }
-      count = n;
-    } else if (isKeyword(argv[j]!, 'MATCH') && remaining >= 1) {
-      pattern = argv[++j]!.toString('latin1');
-      if (pattern === '*') pattern = null;
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
+  const options = parseScanOptionsOrReply(c, argv, 3, false);
+  if (options === null) return;
+  const { count, pattern } = options;
   const found: ZNode[] = [];
   const visit = (node: ZNode): void => {
     if (pattern === null || globMatch(pattern, node.key)) found.push(node);
@@ -1275,8 +1247,6 @@ function zscan(c: Client, argv: Buffer[]): void {
     // A listpack is returned whole in one call, in order, as Redis does.
     for (const node of zset.nodes()) visit(node);
   } else {
-    const cursor =
-      parsed > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed);
     next = zset.scan(cursor, count, visit);
   }
   c.reply.arrayHeader(2);
