@@ -24,6 +24,7 @@ import {
   parseScanOptionsOrReply,
 } from './args.js';
 import type { CommandSpec } from './types.js';
+import { deleteIfEmpty } from './collections.js';
 
 /**
  * Hash commands (t_hash.c). Fields are latin1 strings, values Buffers copied
@@ -55,7 +56,8 @@ function hashForWrite(c: Client, key: string): RedisHash | null {
   const entry = c.db.lookupWrite(key);
   if (entry === undefined) {
     const hash = new RedisHash();
-    c.db.set(key, hash);
+    // The command counts its fields once it wrote them (db.touched).
+    c.db.set(key, hash, false, 0);
     return hash;
   }
   return hashValue(c, entry);
@@ -150,10 +152,7 @@ function hdel(c: Client, argv: Buffer[]): void {
   if (deleted > 0) {
     c.db.touched(key, deleted);
     notifyHash(c, 'hdel', key);
-    if (hash.size === 0) {
-      c.db.delete(key);
-      c.server.notifyKeyspaceEvent(KEYSPACE_EVENT.GENERIC, 'del', key, c.db.id);
-    }
+    deleteIfEmpty(c, key, hash);
   }
   c.reply.integer(deleted);
 }

@@ -13,6 +13,7 @@ import {
 } from './args.js';
 import { timeoutArgOrReply } from '../server/blocking.js';
 import type { CommandSpec } from './types.js';
+import { deleteIfEmpty } from './collections.js';
 
 /**
  * List commands (t_list.c). Every handler follows Redis's order of checks,
@@ -52,13 +53,6 @@ function integerArg(c: Client, arg: Buffer): number | null {
 
 function notifyList(c: Client, event: string, key: string): void {
   c.server.notifyKeyspaceEvent(KEYSPACE_EVENT.LIST, event, key, c.db.id);
-}
-
-/** An empty list is never stored: its key goes, with the `del` event Redis sends. */
-function deleteIfEmpty(c: Client, key: string, list: RedisList): void {
-  if (list.size !== 0) return;
-  c.db.delete(key);
-  c.server.notifyKeyspaceEvent(KEYSPACE_EVENT.GENERIC, 'del', key, c.db.id);
 }
 
 /**
@@ -116,9 +110,8 @@ function pushGeneric(c: Client, argv: Buffer[], end: ListEnd, onlyIfExists: bool
     }
     list = new RedisList();
     for (let j = 2; j < argv.length; j++) list.push(Buffer.from(argv[j]!), end);
-    db.set(key, list);
-    // set() counted one change; Redis counts one per element pushed.
-    db.touched(key, argv.length - 3);
+    // Redis counts one change per element pushed.
+    db.set(key, list, false, argv.length - 2);
   } else {
     const existing = listOf(c, entry);
     if (existing === null) return;
@@ -411,13 +404,14 @@ function moveGeneric(c: Client, argv: Buffer[], from: ListEnd, to: ListEnd): voi
     if (dest === null) return;
   }
   const value = source.pop(from)!;
+  // Redis counts an LMOVE once, with the pop from the source.
   if (dest === null) {
     dest = new RedisList();
     dest.push(value, to);
-    db.set(destKey, dest);
+    db.set(destKey, dest, false, 0);
   } else {
     dest.push(value, to);
-    db.touched(destKey);
+    db.touched(destKey, 0);
   }
   c.server.signalKeyAsReady(db, destKey);
   notifyList(c, to === 'left' ? 'lpush' : 'rpush', destKey);

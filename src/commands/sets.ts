@@ -16,6 +16,7 @@ import {
 } from './args.js';
 import { ERR_COUNT_RANGE, replyEmptyScan } from './hashes.js';
 import type { CommandSpec } from './types.js';
+import { deleteIfEmpty } from './collections.js';
 
 /**
  * Set commands (t_set.c). Members are latin1 strings. Replies follow Redis
@@ -74,7 +75,7 @@ function sadd(c: Client, argv: Buffer[]): void {
   }
   let added = 0;
   for (let i = 2; i < argv.length; i++) if (set.add(keyOf(argv[i]!))) added++;
-  if (created) c.db.set(key, set);
+  if (created) c.db.set(key, set, false, added);
   else if (added > 0) c.db.touched(key, added);
   if (added > 0) notifySet(c, 'sadd', key);
   c.reply.integer(added);
@@ -96,10 +97,7 @@ function srem(c: Client, argv: Buffer[]): void {
   if (removed > 0) {
     c.db.touched(key, removed);
     notifySet(c, 'srem', key);
-    if (set.size === 0) {
-      c.db.delete(key);
-      notifyDel(c, key);
-    }
+    deleteIfEmpty(c, key, set);
   }
   c.reply.integer(removed);
 }
@@ -150,10 +148,7 @@ function spop(c: Client, argv: Buffer[]): void {
   c.propagateAs = [Buffer.from('SREM'), argv[1]!, bytes];
   c.db.touched(key);
   notifySet(c, 'spop', key);
-  if (set.size === 0) {
-    c.db.delete(key);
-    notifyDel(c, key);
-  }
+  deleteIfEmpty(c, key, set);
   c.reply.bulk(bytes);
 }
 
@@ -180,7 +175,9 @@ function spopWithCount(c: Client, argv: Buffer[]): void {
   if (requested >= BigInt(size)) {
     // The whole set goes: Redis replies with it and propagates a DEL.
     const members = set.list();
-    c.db.delete(key);
+    c.db.delete(key, false);
+    // Redis counts every popped member as a change, not the one deletion.
+    c.server.keyspace.dirty += size;
     notifySet(c, 'spop', key);
     notifyDel(c, key);
     c.propagateAs = [Buffer.from('DEL'), argv[1]!];
@@ -281,12 +278,9 @@ function smove(c: Client, argv: Buffer[]): void {
     return;
   }
   notifySet(c, 'srem', srcKey);
-  if (src.size === 0) {
-    c.db.delete(srcKey);
-    notifyDel(c, srcKey);
-  } else {
-    c.db.touched(srcKey);
-  }
+  // The removal counts as one change whether or not it emptied the source.
+  c.db.touched(srcKey);
+  deleteIfEmpty(c, srcKey, src);
   if (dst === undefined) {
     dst = new RedisSet(member);
     dst.add(member);

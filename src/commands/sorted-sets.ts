@@ -29,6 +29,7 @@ import {
   parseScanOptionsOrReply,
 } from './args.js';
 import type { CommandSpec } from './types.js';
+import { deleteIfEmpty } from './collections.js';
 import { timeoutArgOrReply } from '../server/blocking.js';
 
 /**
@@ -206,14 +207,6 @@ function replyElements(c: Client, nodes: readonly ZNode[], withScores: boolean):
   }
 }
 
-/** Removes a zset left empty, with Redis's generic `del` notification. */
-function deleteIfEmpty(c: Client, key: string, zset: RedisZSet): boolean {
-  if (zset.size > 0) return false;
-  c.db.delete(key);
-  c.server.notifyKeyspaceEvent(GENERIC, 'del', key, c.db.id);
-  return true;
-}
-
 // ---------------------------------------------------------------------------
 // ZADD / ZINCRBY
 
@@ -330,7 +323,7 @@ function zaddGeneric(c: Client, argv: Buffer[], baseFlags: number): void {
       }
     }
     if (created) {
-      if (zset.size > 0) c.db.set(key, zset);
+      if (zset.size > 0) c.db.set(key, zset, false, added + updated);
     } else if (added + updated > 0) {
       c.db.touched(key, added + updated);
     }

@@ -156,9 +156,12 @@ export class Database {
 
   /**
    * Stores a value. The TTL is cleared unless keepTtl, as SET does. Returns the
-   * entry so callers can set an expiry without another lookup.
+   * entry so callers can set an expiry without another lookup. `changes` is
+   * what the write adds to the dirty counter: one for a string, and for a new
+   * collection what its command counts (Redis counts LPUSH's elements, SADD's
+   * added members...), so creating a key is never counted twice.
    */
-  set(key: string, value: StoredValue, keepTtl = false): Entry {
+  set(key: string, value: StoredValue, keepTtl = false, changes = 1): Entry {
     let existing = this.dict.get(key);
     if (existing !== undefined && existing.expireAt !== 0 && existing.expireAt <= this.ctx.now()) {
       // An expired key is gone: its TTL must not survive into the new value.
@@ -182,7 +185,7 @@ export class Database {
       entry = new Entry(value, 0, this.takeSlot(key), this.ctx.lruClock);
       this.dict.set(key, entry);
     }
-    this.ctx.dirty++;
+    this.ctx.dirty += changes;
     this.ctx.events.keyChanged(this, key);
     return entry;
   }
@@ -208,12 +211,17 @@ export class Database {
     this.ctx.events.keyChanged(this, key);
   }
 
-  delete(key: string): boolean {
+  /**
+   * Removes a key. `countAsChange` is false when the removal is the tail of a
+   * change already counted (a pop that emptied a collection), as Redis's
+   * dbDelete adds nothing to the dirty counter there.
+   */
+  delete(key: string, countAsChange = true): boolean {
     const entry = this.dict.get(key);
     if (entry === undefined) return false;
     this.ctx.events.keyWillChange(this, key);
     this.remove(key, entry);
-    this.ctx.dirty++;
+    if (countAsChange) this.ctx.dirty++;
     this.ctx.events.keyChanged(this, key);
     return true;
   }
