@@ -251,10 +251,12 @@ export class Database {
   /** Empties the database (FLUSHDB). Old maps are left to the GC, so it is O(1). */
   clear(): number {
     const removed = this.dict.size;
-    this.dict.clear();
-    this.volatile.clear();
-    this.slots.length = 0;
-    this.freeSlots.length = 0;
+    // Fresh structures rather than clearing in place: O(1) however many keys,
+    // and whoever still iterates the old ones (a snapshot) keeps them whole.
+    this.dict = new Map();
+    this.volatile = new Map();
+    this.slots = [];
+    this.freeSlots = [];
     this.expireCursor = null;
     this.avgTtl = 0;
     return removed;
