@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { Config, ConfigError, formatFatalConfigError } from './config/config.js';
 import { ListenError, REDIS_VERSION, RESPLICA_VERSION, Server } from './server/server.js';
 import { Logger } from './server/log.js';
+import { LoadError } from './persistence/persistence.js';
 
 /**
  * Entry point, used like redis-server:
@@ -162,6 +163,16 @@ async function main(argv: string[]): Promise<void> {
   else if (log.enabled('notice')) log.raw(logo(server.tcpPort));
   log.warning('Server initialized');
   server.writePidFile();
+  // Listening already: clients connecting meanwhile are answered -LOADING.
+  try {
+    await server.persistence.loadAtStartup();
+  } catch (err) {
+    if (err instanceof LoadError) {
+      for (const line of err.lines) log.warning(line);
+      process.exit(1);
+    }
+    throw err;
+  }
   // Same lines, order and conditions as redis-server, which scripts wait for.
   if (server.tcpPort !== 0) log.notice('Ready to accept connections');
   if (unixSocket !== '')
@@ -169,20 +180,12 @@ async function main(argv: string[]): Promise<void> {
 }
 
 function installProcessHandlers(server: Server, log: Logger): void {
-  let shuttingDown = false;
-  const shutdown = async (reason: string, nosave: boolean): Promise<void> => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    log.warning(reason);
-    const savePoints = server.config.get('save');
-    if (!nosave && savePoints.length > 0) {
-      log.warning('Not saving the final RDB snapshot: RDB persistence is not implemented yet.');
-    }
-    await server.shutdown();
-    log.warning('Redis is now ready to exit, bye bye...');
-    process.exit(0);
+  server.onShutdownRequest = () => {
+    void server.shutdown().then(() => {
+      log.warning('Redis is now ready to exit, bye bye...');
+      process.exit(0);
+    });
   };
-  server.onShutdownRequest = (reason, nosave) => void shutdown(reason, nosave);
 
   let interrupts = 0;
   const onSignal = (name: string): void => {
@@ -191,7 +194,16 @@ function installProcessHandlers(server: Server, log: Logger): void {
       process.exit(1);
     }
     log.warning(`Received ${name} scheduling shutdown...`);
-    void shutdown('User requested shutdown...', false);
+    // shutdown-on-sigterm / shutdown-on-sigint hold SHUTDOWN's modifiers; a
+    // failed final save leaves the server running, as Redis does.
+    const flags = server.config.get(
+      name === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm',
+    );
+    server.requestShutdown({
+      save: flags.includes('save'),
+      nosave: flags.includes('nosave'),
+      force: flags.includes('force'),
+    });
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   // Redis ignores SIGHUP (a closed terminal must not stop the server), while

@@ -24,6 +24,7 @@ const SHOWN_FLAGS = new Set([
   'fast',
   'no_auth',
   'may_replicate',
+  'no_async_loading',
   'no_multi',
   'allow_busy',
   'no_mandatory_keys',

@@ -355,6 +355,7 @@ function flushdb(c: Client, argv: Buffer[]): void {
 function flushall(c: Client, argv: Buffer[]): void {
   if (!flushMode(c, argv)) return;
   for (const db of c.server.keyspace.databases) flushDatabase(c, db);
+  c.server.persistence.afterFlushAll();
   c.reply.ok();
 }
 

@@ -2,6 +2,7 @@ import type { Client } from '../server/client.js';
 import { renderInfo } from '../server/info.js';
 import { encodingOf, refcountOf } from '../store/encoding.js';
 import { isString } from '../store/values.js';
+import { encodeValue } from '../persistence/rdb-writer.js';
 import { datasetDigest, mixEntry } from '../store/digest.js';
 import {
   ERR_NOT_INTEGER,
@@ -9,6 +10,7 @@ import {
   isKeyword,
   keyOf,
   parseDouble,
+  parseInt64,
   parseInteger,
 } from './args.js';
 import type { Command, CommandSpec } from './types.js';
@@ -256,8 +258,43 @@ function time(c: Client): void {
   c.reply.bulkString((nowUs % 1000000n).toString());
 }
 
+/** SAVE: the whole dataset written now, blocking, as Redis's SAVE. */
+function save(c: Client): void {
+  const persistence = c.server.persistence;
+  if (persistence.bgsaveInProgress) {
+    c.reply.error('ERR Background save already in progress');
+    return;
+  }
+  persistence.saves++;
+  if (persistence.saveSync()) c.reply.ok();
+  else c.reply.error('ERR');
+}
+
+/**
+ * BGSAVE [SCHEDULE]: a point-in-time snapshot written in the background.
+ * SCHEDULE only matters in Redis while another child (an AOF rewrite) runs,
+ * which never happens here, so it starts the save at once as Redis then
+ * does. Inside EXEC the save is scheduled for the cron, as Redis does.
+ */
+function bgsave(c: Client, argv: Buffer[]): void {
+  if (argv.length > 2 || (argv.length === 2 && !isKeyword(argv[1]!, 'SCHEDULE'))) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const persistence = c.server.persistence;
+  if (persistence.bgsaveInProgress) {
+    c.reply.error('ERR Background save already in progress');
+  } else if (c.denyBlocking) {
+    persistence.bgsaveScheduled = true;
+    c.reply.simple('Background saving scheduled');
+  } else {
+    persistence.startBackgroundSave();
+    c.reply.simple('Background saving started');
+  }
+}
+
 function lastsave(c: Client): void {
-  c.reply.integer(Math.floor(c.server.lastSave / 1000));
+  c.reply.integer(Math.floor(c.server.persistence.lastSave / 1000));
 }
 
 function role(c: Client): void {
@@ -280,27 +317,26 @@ function monitor(c: Client): void {
 }
 
 /**
- * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Persistence arrives in a later
- * milestone: SAVE is refused (an explicit request to persist must not be
- * silently dropped); the implicit save of configured save points is skipped
- * with a warning in the log.
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. NOW has nothing to skip until
+ * replicas exist (it skips waiting for them); FORCE exits even when the final
+ * save fails.
  */
 function shutdown(c: Client, argv: Buffer[]): void {
-  let save = false;
-  let nosave = false;
+  const options = { save: false, nosave: false, force: false };
   let abort = false;
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (isKeyword(arg, 'NOSAVE')) nosave = true;
-    else if (isKeyword(arg, 'SAVE')) save = true;
-    else if (isKeyword(arg, 'NOW') || isKeyword(arg, 'FORCE')) continue;
+    if (isKeyword(arg, 'NOSAVE')) options.nosave = true;
+    else if (isKeyword(arg, 'SAVE')) options.save = true;
+    else if (isKeyword(arg, 'FORCE')) options.force = true;
+    else if (isKeyword(arg, 'NOW')) continue;
     else if (isKeyword(arg, 'ABORT')) abort = true;
     else {
       c.reply.error(ERR_SYNTAX);
       return;
     }
   }
-  if ((abort && argv.length !== 2) || (save && nosave)) {
+  if ((abort && argv.length !== 2) || (options.save && options.nosave)) {
     c.reply.error(ERR_SYNTAX);
     return;
   }
@@ -308,14 +344,9 @@ function shutdown(c: Client, argv: Buffer[]): void {
     c.reply.error('ERR No shutdown in progress.');
     return;
   }
-  if (save) {
-    c.server.log.warning(
-      "Error trying to save the DB, can't exit: RDB persistence is not implemented yet.",
-    );
+  if (!c.server.requestShutdown(options)) {
     c.reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
-    return;
   }
-  c.server.requestShutdown('User requested shutdown...', nosave);
 }
 
 function debugCommand(c: Client, argv: Buffer[]): void {
@@ -331,6 +362,14 @@ function debugCommand(c: Client, argv: Buffer[]): void {
         '    Output a hex signature of the values of all the specified keys.',
         'LOG <message>',
         '    Write <message> to the server log.',
+        'RELOAD [option ...]',
+        '    Save the RDB on disk and reload it back to memory. Options: MERGE (keys loaded',
+        '    replace existing ones), NOFLUSH (keep the current dataset), NOSAVE (load the',
+        '    file as it is on disk).',
+        'POPULATE <count> [<prefix>] [<size>]',
+        '    Create <count> string keys named key:<num>. If <prefix> is specified then',
+        "    it is used instead of the 'key' prefix. These are not propagated to",
+        '    replicas. Cache eviction may be triggered.',
         'OBJECT <key>',
         '    Show low level info about the <key> and associated value.',
         'PROTOCOL <type>',
@@ -371,8 +410,55 @@ function debugCommand(c: Client, argv: Buffer[]): void {
       const idle = Math.floor((server.keyspace.lruClock - entry.lastAccess) / 1000);
       c.reply.simple(
         `Value at:0x${entry.slot.toString(16)} refcount:${refcountOf(entry)} encoding:${encodingOf(entry)} ` +
-          `serializedlength:${isString(entry.value) ? serializedLength(entry.value) : entry.value.size} lru:${Math.floor(entry.lastAccess / 1000) & 0xffffff} lru_seconds_idle:${idle}`,
+          `serializedlength:${encodeValue(entry.value, server.config.get('rdbcompression')).payload.length} lru:${Math.floor(entry.lastAccess / 1000) & 0xffffff} lru_seconds_idle:${idle}`,
       );
+      return;
+    }
+    case 'populate': {
+      // DEBUG POPULATE count [prefix] [size]: keys "<prefix>:<n>" holding
+      // "value:<n>", cut or zero-padded to size; existing keys are kept.
+      if (argv.length < 3 || argv.length > 5) break;
+      const count = parseInt64(argv[2]!);
+      if (count === null || count < 0n) {
+        c.reply.error('ERR value is out of range, must be positive');
+        return;
+      }
+      const prefix = argv.length >= 4 ? argv[3]!.toString('latin1') : 'key';
+      let size = 0;
+      if (argv.length === 5) {
+        const parsed = parseInt64(argv[4]!);
+        if (parsed === null) {
+          c.reply.error('ERR value is not an integer or out of range');
+          return;
+        }
+        size = Number(parsed);
+      }
+      for (let n = 0; n < Number(count); n++) {
+        const key = `${prefix}:${n}`;
+        if (c.db.find(key) !== undefined) continue;
+        const text = Buffer.from(`value:${n}`, 'latin1');
+        const value = size > 0 ? Buffer.alloc(size) : text;
+        if (size > 0) text.copy(value, 0, 0, Math.min(size, text.length));
+        c.db.set(key, value, false, 0);
+      }
+      c.reply.ok();
+      return;
+    }
+    case 'reload': {
+      const options = { save: true, flush: true, merge: false };
+      for (let i = 2; i < argv.length; i++) {
+        const opt = argv[i]!;
+        if (isKeyword(opt, 'MERGE')) options.merge = true;
+        else if (isKeyword(opt, 'NOFLUSH')) options.flush = false;
+        else if (isKeyword(opt, 'NOSAVE')) options.save = false;
+        else {
+          c.reply.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+          return;
+        }
+      }
+      const problem = server.persistence.debugReload(options);
+      if (problem === null) c.reply.ok();
+      else c.reply.error(problem);
       return;
     }
     case 'digest':
@@ -401,26 +487,6 @@ function debugCommand(c: Client, argv: Buffer[]): void {
   c.reply.error(
     `ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString()}'. Try DEBUG HELP.`,
   );
-}
-
-/**
- * Bytes the value would take in an RDB file (DEBUG OBJECT's serializedlength):
- * small integers use RDB's 8/16/32-bit encodings, other strings a length
- * prefix and the bytes. LZF compression of long strings arrives with the RDB
- * writer; until then long compressible strings report their plain length.
- */
-function serializedLength(value: Buffer): number {
-  if (value.length <= 11) {
-    const n = parseInteger(value);
-    if (n !== null && String(n) === value.toString('latin1')) {
-      if (n >= -128 && n <= 127) return 2;
-      if (n >= -32768 && n <= 32767) return 3;
-      if (n >= -2147483648 && n <= 2147483647) return 5;
-    }
-  }
-  const len = value.length;
-  const prefix = len < 64 ? 1 : len < 16384 ? 2 : len <= 0xffffffff ? 5 : 9;
-  return prefix + len;
 }
 
 function debugProtocol(c: Client, kind: string): void {
@@ -688,6 +754,28 @@ export const serverCommands: readonly CommandSpec[] = [
     complexity: 'O(1)',
     summary: 'Server time',
     handler: time,
+  },
+  {
+    name: 'save',
+    arity: 1,
+    flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '1.0.0',
+    complexity: 'O(N) where N is the total number of keys in all databases',
+    summary: 'Synchronously save the dataset to disk',
+    handler: save,
+  },
+  {
+    name: 'bgsave',
+    arity: -1,
+    flags: ['admin', 'noscript', 'no_async_loading'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Asynchronously save the dataset to disk',
+    handler: bgsave,
   },
   {
     name: 'lastsave',

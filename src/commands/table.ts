@@ -1,6 +1,7 @@
 import { Command, type CommandSpec } from './types.js';
 import { stringCommands } from './strings.js';
 import { keyCommands } from './keys.js';
+import { dumpRestoreCommands } from './dump-restore.js';
 import { connectionCommands } from './connection.js';
 import { serverCommands } from './server-admin.js';
 import { listCommands } from './lists.js';
@@ -18,6 +19,7 @@ import { pubsubCommands } from './pubsub.js';
 export const ALL_COMMAND_SPECS: readonly CommandSpec[] = [
   ...stringCommands,
   ...keyCommands,
+  ...dumpRestoreCommands,
   ...connectionCommands,
   ...serverCommands,
   ...listCommands,

@@ -24,6 +24,7 @@ export type CommandFlag =
   | 'no_mandatory_keys'
   | 'sentinel'
   | 'only_sentinel'
+  | 'no_async_loading'
   /** Refused unless enable-debug-command allows it (DEBUG). */
   | 'protected';
 
@@ -113,6 +114,7 @@ export const FLAG_BITS: Record<CommandFlag, number> = {
   sentinel: 1 << 17,
   only_sentinel: 1 << 18,
   protected: 1 << 19,
+  no_async_loading: 1 << 20,
 };
 
 /** The runtime form of a spec: flags as bits, full name, stats, subcommands. */

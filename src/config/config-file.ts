@@ -86,11 +86,14 @@ export function loadConfigString(
     if (argv === null) return fail('Unbalanced quotes in configuration line');
     if (argv.length === 0) continue;
     const name = argv[0]!.toLowerCase();
-    const args = argv.slice(1);
+    let args = argv.slice(1);
 
     const arity = target.optionArity(name);
     if (arity !== null) {
       if (arity === 'single' && args.length !== 1) fail('wrong number of arguments');
+      // As Redis 7.0: one non-empty argument of a multi-argument option is
+      // split on spaces, so `--save "3600 1 300 100"` means four arguments.
+      if (arity === 'multi' && args.length === 1 && args[0] !== '') args = args[0]!.split(' ');
       const err = target.setOption(name, args, origin);
       if (err !== null) fail(err);
       continue;

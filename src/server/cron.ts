@@ -3,7 +3,7 @@ import type { Server } from './server.js';
 /**
  * The periodic work Redis does in serverCron, run `hz` times per second:
  * the coarse LRU clock, active expiry, idle-client timeouts, CLIENT PAUSE
- * expiry and the instantaneous metrics.
+ * expiry, the instantaneous metrics and the RDB save points.
  *
  * Active expiry runs in slices of at most 1 ms separated by setImmediate, so a
  * backlog of stale keys never blocks I/O for long; per period it may use up to
@@ -41,6 +41,7 @@ export function startCron(server: Server): Cron {
     server.stats.sample(now);
     server.unpauseIfExpired(now);
     closeTimedOutClients(server, now);
+    server.persistence.cron(now);
     if (server.activeExpireEnabled && server.keyspace.expireOnAccess) {
       expireBudget = (1000 / server.config.get('hz')) * 0.25;
       if (!expireSliceQueued) runExpireSlice();

@@ -14,12 +14,12 @@ import type { MultiState } from './multi.js';
  *   4. authentication (NOAUTH unless the command is flagged no_auth)
  *   5. transaction context (no_multi commands refused inside MULTI)
  *   6. out-of-memory (maxmemory, denyoom)      - not implemented
- *   7. failed background save (MISCONF)        - persistence milestone
+ *   7. failed background save (MISCONF: writes and PING)
  *   8. min-replicas (NOREPLICAS)               - replication milestone
  *   9. read-only replica (READONLY)            - replication milestone
  *  10. subscribed-client context (RESP2)
  *  11. stale replica (MASTERDOWN)              - replication milestone
- *  12. loading (LOADING)                       - persistence milestone
+ *  12. loading (LOADING: commands without the loading flag)
  *  13. CLIENT PAUSE holds the client
  *  14. MULTI queueing
  *
@@ -37,6 +37,10 @@ const WRITE = FLAG_BITS.write;
 const MAY_REPLICATE = FLAG_BITS.may_replicate;
 const SKIP_MONITOR = FLAG_BITS.skip_monitor | FLAG_BITS.admin;
 const NO_MULTI = FLAG_BITS.no_multi;
+const LOADING_OK = FLAG_BITS.loading;
+
+const MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
 /** Commands a RESP2 client in subscribed mode may still run (full names). */
 const SUBSCRIBED_CONTEXT = new Set([
@@ -99,12 +103,28 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
     return;
   }
 
+  // EXEC is judged by what it would run, as Redis's is_write_command is.
+  const effectiveBits =
+    cmd.fullName === 'exec' && c.multi !== null ? c.multi.flagBits | cmd.flagBits : cmd.flagBits;
+  if (
+    ((effectiveBits & WRITE) !== 0 || cmd.fullName === 'ping') &&
+    server.persistence.writesDenied()
+  ) {
+    reject(c, cmd, MISCONF);
+    return;
+  }
+
   if (c.subscribed && c.reply.resp === 2 && !SUBSCRIBED_CONTEXT.has(cmd.fullName)) {
     reject(
       c,
       cmd,
       `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
+    return;
+  }
+
+  if (server.persistence.loading !== null && !allowedWhileLoading(c, cmd)) {
+    reject(c, cmd, 'LOADING Redis is loading the dataset in memory');
     return;
   }
 
@@ -225,6 +245,13 @@ function cString(arg: Buffer): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;
+}
+
+/** Redis's is_denyloading_command, inverted: EXEC needs every queued command to allow it. */
+function allowedWhileLoading(c: Client, cmd: Command): boolean {
+  if ((cmd.flagBits & LOADING_OK) === 0) return false;
+  if (cmd.fullName !== 'exec' || c.multi === null) return true;
+  return c.multi.queue.every((queued) => (queued.cmd.flagBits & LOADING_OK) !== 0);
 }
 
 function isPausedBy(mode: 'write' | 'all', c: Client, cmd: Command): boolean {

@@ -18,6 +18,7 @@ import { PubSub } from './pubsub.js';
 import { WatchRegistry, discardTransaction } from './multi.js';
 import { BlockingRegistry } from './blocking.js';
 import { KEYSPACE_EVENT } from '../config/options.js';
+import { Persistence } from '../persistence/persistence.js';
 
 /** The Redis version we are compatible with; clients check it for features. */
 export const REDIS_VERSION = '7.0.15';
@@ -30,6 +31,13 @@ const MAX_CLIENTS_REACHED = Buffer.from('-ERR max number of clients reached\r\n'
 
 /** Why the listening sockets could not be opened (start-up aborts). */
 export class ListenError extends Error {}
+
+/** SHUTDOWN's modifiers (and shutdown-on-sigterm / shutdown-on-sigint). */
+export interface ShutdownOptions {
+  save: boolean;
+  nosave: boolean;
+  force: boolean;
+}
 
 /** How CLIENT PAUSE is currently holding clients. */
 export interface PauseState {
@@ -84,14 +92,14 @@ export class Server {
   readonly slowlog = new Slowlog();
   /** Cached `slowlog-log-slower-than` (µs; negative disables). */
   slowlogThresholdUs = 10000;
-  /** Time of the last successful save; start-up time until one happens (as Redis). */
-  lastSave = Date.now();
+  /** RDB saving and loading (SAVE, BGSAVE, save points, start-up load). */
+  readonly persistence: Persistence = new Persistence(this);
   memoryPeak = 0;
   readonly memoryAtStartup = process.memoryUsage().heapUsed;
   /** This server's replication id (INFO master_replid), random at start. */
   readonly replicationId = randomBytes(20).toString('hex');
-  /** Called by SHUTDOWN and signal handlers; main.ts decides how to exit. */
-  onShutdownRequest: ((reason: string, nosave: boolean) => void) | null = null;
+  /** Called once requestShutdown has saved; main.ts closes everything and exits. */
+  onShutdownRequest: (() => void) | null = null;
   /** DEBUG SET-ACTIVE-EXPIRE switches the cron's expiry cycle off for tests. */
   activeExpireEnabled = true;
   /** Configs read on every command, cached on change. */
@@ -163,8 +171,33 @@ export class Server {
     this.blocking.signal(db, key);
   }
 
-  requestShutdown(reason: string, nosave: boolean): void {
-    if (this.onShutdownRequest !== null) this.onShutdownRequest(reason, nosave);
+  /**
+   * Redis's prepareForShutdown: stops a background save, writes the final
+   * snapshot when save points exist (or SAVE was asked), then lets main.ts
+   * close everything and exit. Returns false, with the server still running,
+   * when that save failed and FORCE was not given.
+   */
+  requestShutdown(options: ShutdownOptions): boolean {
+    if (this.shuttingDown) return true;
+    this.log.warning('User requested shutdown...');
+    if (this.persistence.killBackgroundSave())
+      this.log.warning('There is a child saving an .rdb. Killing it!');
+    if (options.save || (!options.nosave && this.config.get('save').length > 0)) {
+      this.log.notice('Saving the final RDB snapshot before exiting.');
+      if (!this.persistence.saveSync()) {
+        if (!options.force) {
+          this.log.warning("Error trying to save the DB, can't exit.");
+          this.log.warning(
+            'Errors trying to shut down the server. Check the logs for more information.',
+          );
+          return false;
+        }
+        this.log.warning('Error trying to save the DB. Exit anyway.');
+      }
+    }
+    this.shuttingDown = true;
+    this.onShutdownRequest?.();
+    return true;
   }
 
   /** enable-debug-command: yes, no, or local (loopback and unix socket only). */
@@ -484,6 +517,7 @@ export class Server {
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.persistence.killBackgroundSave();
     this.cron?.stop();
     for (const s of this.listeners) s.close();
     this.unixListener?.close();

@@ -37,6 +37,12 @@ export class Entry {
    * are amortised O(1) instead of copying the whole string each time.
    */
   appendSpare: Buffer | null = null;
+  /**
+   * The Keyspace.snapshotGeneration in which a running snapshot already wrote
+   * this entry, or in which the entry was created: either way, a snapshot of
+   * that generation must not write it (again).
+   */
+  snapshotGen = 0;
 }
 
 /** An entry's expiry in ms as an exact integer; 0n when it has none. */
@@ -60,9 +66,21 @@ export interface KeyspaceEvents {
   keyMissed?(db: Database, key: string): void;
 }
 
+/**
+ * The copy-on-write hook of a running snapshot (persistence/snapshot.ts):
+ * told before any key changes, so it can write out the old value first.
+ */
+export interface SnapshotHook {
+  keyWillChange(db: Database, key: string): void;
+}
+
 /** Shared state all databases read: the clock and the change counter. */
 export interface KeyspaceContext {
   readonly events: KeyspaceEvents;
+  /** Bumped when a snapshot starts; new entries carry the current value. */
+  snapshotGeneration: number;
+  /** The running snapshot, if any (one null check on the write path otherwise). */
+  activeSnapshot: SnapshotHook | null;
   /** Command time: frozen during a command/transaction so expiry is consistent. */
   now(): number;
   /** Coarse clock for access times, updated by the cron. */
@@ -130,7 +148,7 @@ export class Database {
    */
   lookupWrite(key: string): Entry | undefined {
     const entry = this.find(key);
-    if (entry !== undefined) this.ctx.events.keyWillChange(this, key);
+    if (entry !== undefined) this.willChange(key);
     return entry;
   }
 
@@ -168,7 +186,7 @@ export class Database {
       this.expire(key, existing);
       existing = this.dict.get(key);
     }
-    this.ctx.events.keyWillChange(this, key);
+    this.willChange(key);
     let entry: Entry;
     if (existing !== undefined) {
       existing.value = value;
@@ -183,6 +201,7 @@ export class Database {
       entry = existing;
     } else {
       entry = new Entry(value, 0, this.takeSlot(key), this.ctx.lruClock);
+      entry.snapshotGen = this.ctx.snapshotGeneration;
       this.dict.set(key, entry);
     }
     this.ctx.dirty += changes;
@@ -196,8 +215,9 @@ export class Database {
    * to carry an expiry over.
    */
   add(key: string, value: StoredValue, expireAt: number | bigint = 0): Entry {
-    this.ctx.events.keyWillChange(this, key);
+    this.willChange(key);
     const entry = new Entry(value, 0, this.takeSlot(key), this.ctx.lruClock);
+    entry.snapshotGen = this.ctx.snapshotGeneration;
     this.dict.set(key, entry);
     if (expireAt !== 0 && expireAt !== 0n) this.setExpireOn(key, entry, expireAt);
     this.ctx.dirty++;
@@ -219,7 +239,7 @@ export class Database {
   delete(key: string, countAsChange = true): boolean {
     const entry = this.dict.get(key);
     if (entry === undefined) return false;
-    this.ctx.events.keyWillChange(this, key);
+    this.willChange(key);
     this.remove(key, entry);
     if (countAsChange) this.ctx.dirty++;
     this.ctx.events.keyChanged(this, key);
@@ -231,7 +251,7 @@ export class Database {
    * leaves a logically expired key that the next access removes.
    */
   setExpire(key: string, entry: Entry, at: number | bigint): void {
-    this.ctx.events.keyWillChange(this, key);
+    this.willChange(key);
     this.setExpireOn(key, entry, at);
     this.ctx.dirty++;
     this.ctx.events.keyChanged(this, key);
@@ -239,7 +259,7 @@ export class Database {
 
   persist(key: string, entry: Entry): boolean {
     if (entry.expireAt === 0) return false;
-    this.ctx.events.keyWillChange(this, key);
+    this.willChange(key);
     entry.expireAt = 0;
     entry.expireAtExact = null;
     this.volatile.delete(key);
@@ -400,13 +420,23 @@ export class Database {
    */
   private expire(key: string, entry: Entry): boolean {
     if (!this.ctx.expireOnAccess) return true;
-    this.ctx.events.keyWillChange(this, key);
+    this.willChange(key);
     this.remove(key, entry);
     this.ctx.dirty++;
     this.ctx.stats.expiredKeys++;
     this.ctx.events.keyExpired(this, key);
     this.ctx.events.keyChanged(this, key);
     return true;
+  }
+
+  /**
+   * Every change announcement goes through here: the snapshot hook first, so
+   * it sees the old value, then the server's events.
+   */
+  private willChange(key: string): void {
+    const snapshot = this.ctx.activeSnapshot;
+    if (snapshot !== null) snapshot.keyWillChange(this, key);
+    this.ctx.events.keyWillChange(this, key);
   }
 
   private setExpireOn(key: string, entry: Entry, at: number | bigint): void {

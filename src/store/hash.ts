@@ -73,6 +73,11 @@ export class RedisHash implements AggregateValue {
     }
   }
 
+  /** Converts as hashTypeConvert does, e.g. a loaded listpack over the entry limit. */
+  markHashtable(): void {
+    this.hashtable = true;
+  }
+
   /** True while Redis would hold the hash as a listpack (SCAN returns it whole). */
   get compact(): boolean {
     return !this.hashtable;

@@ -1,4 +1,9 @@
-import { Database, type KeyspaceContext, type KeyspaceEvents } from './database.js';
+import {
+  Database,
+  type KeyspaceContext,
+  type KeyspaceEvents,
+  type SnapshotHook,
+} from './database.js';
 
 /**
  * All numbered databases plus the state they share (clock, dirty counter,
@@ -11,6 +16,8 @@ export class Keyspace implements KeyspaceContext {
   dirty = 0;
   expireOnAccess = true;
   readonly stats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  snapshotGeneration = 0;
+  activeSnapshot: SnapshotHook | null = null;
   /**
    * When non-zero, the time every expiry check uses: Redis evaluates a whole
    * command (and a whole MULTI/EXEC) at one instant so a key cannot expire

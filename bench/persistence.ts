@@ -1,0 +1,868 @@
+/**
+ * `npm run bench:persistence`: snapshot (RDB) cost of resplica against a real
+ * redis-server started in the same run, reported as ratios (resplica / redis).
+ * The boxes we run on are shared and noisy (2 cores), so the two servers take
+ * turns (redis, resplica, redis, resplica, ... for BENCH_ROUNDS rounds) and
+ * the summary is the median per metric; absolute numbers mean little.
+ *
+ * Each turn starts a fresh server in an empty directory, fills it with
+ * BENCH_KEYS mixed keys (70% strings of 10-100 bytes, a seventh of them
+ * integers; 10% small hashes, 10% small lists, 5% small sets, 5% small sorted
+ * sets; four big collections; 10% of all keys with a TTL ten years out) over
+ * one pipelined socket, then measures:
+ *
+ *  - baseline PING latency (worst, p99) for 2 s under a steady write load, so
+ *    the BGSAVE numbers below can be read against the server's normal jitter;
+ *  - SAVE: client round trip of the blocking save, and the RDB file size;
+ *  - BGSAVE: from the reply until INFO persistence shows
+ *    rdb_bgsave_in_progress:0 (polled every 10 ms) and whether
+ *    rdb_last_bgsave_status is ok; meanwhile one client PINGs every ~1 ms (one
+ *    in flight, in a worker thread so that our own event loop cannot inflate
+ *    the numbers) and another keeps writing (SET of existing and new keys, 16
+ *    per pipelined batch, one batch per ms at most). Target for resplica:
+ *    worst PING <= 20 ms, i.e. the snapshot never stalls the event loop long;
+ *  - memory: VmRSS of the server plus all its descendants (Redis forks a
+ *    child) every 10 ms during the BGSAVE, peak / RSS before. Summed RSS counts
+ *    pages a fork still shares twice, so the Redis figure overstates its real
+ *    cost; the PSS row (smaps_rollup, every 50 ms) splits shared pages fairly.
+ *    Target for resplica: peak RSS <= 1.3x;
+ *  - loading: the server is killed and restarted on the file, timed from spawn
+ *    until PING answers PONG (not -LOADING), alongside the server's own
+ *    "DB loaded from disk: X seconds" log line; DBSIZE must match.
+ *
+ * A command resplica does not answer yet turns its rows into "n/a" instead of
+ * failing the run.
+ *
+ * Options (env): BENCH_KEYS (default 1000000), BENCH_ROUNDS (default 2),
+ * BENCH_TARGETS (default "redis,resplica"), BENCH_JSON=1 (also print JSON).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import Denque from 'denque';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+const DBFILENAME = 'dump.rdb';
+const TEN_YEARS_S = 315_360_000;
+
+// ---------------------------------------------------------------------------
+// A minimal RESP client: replies are matched to requests in order, which is
+// all a benchmark needs. Buffers in, latin1 strings out (values are ASCII).
+// ---------------------------------------------------------------------------
+
+class RespError {
+  constructor(readonly message: string) {}
+}
+
+type Reply = string | number | null | RespError | Reply[];
+
+const INCOMPLETE = Symbol('incomplete');
+let parsedEnd = 0;
+
+/** Parses one reply at `pos`; sets `parsedEnd` past it, or returns INCOMPLETE. */
+function parseReply(buf: Buffer, pos: number): Reply | typeof INCOMPLETE {
+  const eol = buf.indexOf('\r\n', pos, 'latin1');
+  if (eol === -1) return INCOMPLETE;
+  const type = buf[pos];
+  const line = buf.toString('latin1', pos + 1, eol);
+  switch (type) {
+    case 0x2b: // '+'
+      parsedEnd = eol + 2;
+      return line;
+    case 0x2d: // '-'
+      parsedEnd = eol + 2;
+      return new RespError(line);
+    case 0x3a: // ':'
+      parsedEnd = eol + 2;
+      return Number(line);
+    case 0x24: {
+      // '$'
+      const n = Number(line);
+      if (n < 0) {
+        parsedEnd = eol + 2;
+        return null;
+      }
+      if (buf.length < eol + 2 + n + 2) return INCOMPLETE;
+      parsedEnd = eol + 2 + n + 2;
+      return buf.toString('latin1', eol + 2, eol + 2 + n);
+    }
+    case 0x2a: {
+      // '*'
+      const n = Number(line);
+      if (n < 0) {
+        parsedEnd = eol + 2;
+        return null;
+      }
+      const items: Reply[] = [];
+      let p = eol + 2;
+      for (let i = 0; i < n; i++) {
+        const item = parseReply(buf, p);
+        if (item === INCOMPLETE) return INCOMPLETE;
+        items.push(item);
+        p = parsedEnd;
+      }
+      parsedEnd = p;
+      return items;
+    }
+    default:
+      throw new Error(`unexpected reply type ${String(type)}`);
+  }
+}
+
+function encode(args: readonly string[]): string {
+  let out = `*${args.length}\r\n`;
+  for (const a of args) out += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
+  return out;
+}
+
+/** A request (or a pipelined batch) waiting for `remaining` replies. */
+interface Waiter {
+  remaining: number;
+  errors: number;
+  firstError: string | null;
+  last: Reply;
+  resolve(w: Waiter): void;
+  reject(err: Error): void;
+}
+
+class Conn {
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly waiters = new Denque<Waiter>();
+  private closed: Error | null = null;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.fail(err));
+    socket.on('close', () => this.fail(new Error('connection closed')));
+  }
+
+  static connect(port: number): Promise<Conn> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => {
+        s.off('error', reject);
+        resolve(new Conn(s));
+      });
+      s.once('error', reject);
+    });
+  }
+
+  /** One command; resolves with its reply (errors included, as RespError). */
+  async call(args: readonly string[], timeoutMs = 600_000): Promise<Reply> {
+    const w = await this.send(encode(args), 1, timeoutMs);
+    return w.last;
+  }
+
+  /** Sends `payload` holding `count` commands; resolves when all replied. */
+  send(payload: string, count: number, timeoutMs = 600_000): Promise<Waiter> {
+    if (this.closed !== null) return Promise.reject(this.closed);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no reply within ${timeoutMs} ms`));
+        this.close();
+      }, timeoutMs);
+      this.waiters.push({
+        remaining: count,
+        errors: 0,
+        firstError: null,
+        last: null,
+        resolve: (w) => {
+          clearTimeout(timer);
+          resolve(w);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
+      this.socket.write(payload, 'latin1');
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    const buf = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    let pos = 0;
+    while (pos < buf.length) {
+      const reply = parseReply(buf, pos);
+      if (reply === INCOMPLETE) break;
+      pos = parsedEnd;
+      const w = this.waiters.peekFront();
+      if (w === undefined) continue; // unsolicited; cannot happen without pub/sub
+      w.last = reply;
+      if (reply instanceof RespError) {
+        w.errors++;
+        if (w.firstError === null) w.firstError = reply.message;
+      }
+      if (--w.remaining === 0) {
+        this.waiters.shift();
+        w.resolve(w);
+      }
+    }
+    this.buffer = pos === buf.length ? Buffer.alloc(0) : buf.subarray(pos);
+  }
+
+  private fail(err: Error): void {
+    if (this.closed !== null) return;
+    this.closed = err;
+    for (let w = this.waiters.shift(); w !== undefined; w = this.waiters.shift()) w.reject(err);
+  }
+}
+
+function replyText(r: Reply): string {
+  if (r instanceof RespError) return `-${r.message}`;
+  if (Array.isArray(r)) return `[${r.map(replyText).join(', ')}]`;
+  return String(r);
+}
+
+// ---------------------------------------------------------------------------
+// The dataset: deterministic (same seed for both servers), generated as RESP
+// text on the fly and written in ~64 KB chunks with at most 4 MB in flight.
+// ---------------------------------------------------------------------------
+
+/** mulberry32: a small, fast, seedable PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const POOL = (() => {
+  const rnd = prng(7);
+  let s = '';
+  for (let i = 0; i < 65536; i++) s += ALPHABET[Math.floor(rnd() * ALPHABET.length)];
+  return s;
+})();
+
+function randomText(rnd: () => number, min: number, max: number): string {
+  const len = min + Math.floor(rnd() * (max - min + 1));
+  const start = Math.floor(rnd() * (POOL.length - len));
+  return POOL.slice(start, start + len);
+}
+
+function smallCount(rnd: () => number): number {
+  return 2 + Math.floor(rnd() * 9); // 2..10
+}
+
+/** The dataset's key count: BENCH_KEYS small keys, four of them replaced by big ones. */
+function datasetKeys(keys: number): number {
+  return Math.max(0, keys - 4) + 4;
+}
+
+/** Yields each command of the dataset. */
+function* dataset(keys: number): Generator<string[]> {
+  const rnd = prng(12345);
+  const bigSize = Math.max(1000, Math.min(100_000, Math.floor(keys / 10)));
+  const small = Math.max(0, keys - 4);
+  for (let i = 0; i < small; i++) {
+    const r = rnd();
+    const ttl = rnd() < 0.1;
+    let key: string;
+    if (r < 0.7) {
+      key = `s:${i}`;
+      const value = r < 0.6 ? randomText(rnd, 10, 100) : String(Math.floor(rnd() * 1e9));
+      yield ttl ? ['SET', key, value, 'EX', String(TEN_YEARS_S)] : ['SET', key, value];
+      continue;
+    }
+    const n = smallCount(rnd);
+    const cmd: string[] = [];
+    if (r < 0.8) {
+      key = `h:${i}`;
+      cmd.push('HSET', key);
+      for (let j = 0; j < n; j++) cmd.push(`f${j}`, randomText(rnd, 5, 20));
+    } else if (r < 0.9) {
+      key = `l:${i}`;
+      cmd.push('RPUSH', key);
+      for (let j = 0; j < n; j++) cmd.push(randomText(rnd, 5, 20));
+    } else if (r < 0.95) {
+      key = `t:${i}`;
+      cmd.push('SADD', key);
+      const ints = rnd() < 0.5; // half of them intsets
+      for (let j = 0; j < n; j++)
+        cmd.push(ints ? String(Math.floor(rnd() * 1e6)) : randomText(rnd, 5, 20));
+    } else {
+      key = `z:${i}`;
+      cmd.push('ZADD', key);
+      for (let j = 0; j < n; j++) cmd.push((rnd() * 1000).toFixed(3), randomText(rnd, 5, 20));
+    }
+    yield cmd;
+    if (ttl) yield ['EXPIRE', key, String(TEN_YEARS_S)];
+  }
+  // A few big collections, filled 1,000 elements per command.
+  const PER = 1000;
+  for (let base = 0; base < bigSize; base += PER) {
+    const end = Math.min(bigSize, base + PER);
+    const h = ['HSET', 'big:hash'];
+    const l = ['RPUSH', 'big:list'];
+    const s = ['SADD', 'big:set'];
+    const z = ['ZADD', 'big:zset'];
+    for (let j = base; j < end; j++) {
+      const v = randomText(rnd, 10, 30);
+      h.push(`field:${j}`, v);
+      l.push(v);
+      s.push(`member:${j}`);
+      z.push(String(j * 0.5), `member:${j}`);
+    }
+    yield h;
+    yield l;
+    yield s;
+    yield z;
+  }
+}
+
+const CHUNK_BYTES = 64 * 1024;
+const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+
+/** Loads the dataset through one pipelined socket; returns the key count. */
+async function populate(port: number, keys: number): Promise<number> {
+  const conn = await Conn.connect(port);
+  const inFlight = new Denque<{ bytes: number; done: Promise<Waiter> }>();
+  let inFlightBytes = 0;
+  let errors = 0;
+  let firstError: string | null = null;
+  const flush = async (payload: string, count: number): Promise<void> => {
+    while (inFlightBytes + payload.length > MAX_IN_FLIGHT_BYTES && inFlight.length > 0) {
+      const oldest = inFlight.shift()!;
+      const w = await oldest.done;
+      errors += w.errors;
+      if (firstError === null) firstError = w.firstError;
+      inFlightBytes -= oldest.bytes;
+    }
+    inFlight.push({ bytes: payload.length, done: conn.send(payload, count) });
+    inFlightBytes += payload.length;
+  };
+  let chunk = '';
+  let count = 0;
+  for (const args of dataset(keys)) {
+    chunk += encode(args);
+    count++;
+    if (chunk.length >= CHUNK_BYTES) {
+      await flush(chunk, count);
+      chunk = '';
+      count = 0;
+    }
+  }
+  if (count > 0) await flush(chunk, count);
+  for (let e = inFlight.shift(); e !== undefined; e = inFlight.shift()) {
+    const w = await e.done;
+    errors += w.errors;
+    if (firstError === null) firstError = w.firstError;
+  }
+  conn.close();
+  if (errors > 0) throw new Error(`${errors} errors while loading, first: ${firstError}`);
+  return datasetKeys(keys);
+}
+
+// ---------------------------------------------------------------------------
+// Servers.
+// ---------------------------------------------------------------------------
+
+type TargetName = 'redis' | 'resplica';
+
+interface Server {
+  name: TargetName;
+  port: number;
+  dir: string;
+  proc: ChildProcess;
+  log(): string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
+    });
+  });
+}
+
+function launch(name: TargetName, port: number, dir: string): Server {
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
+  const [command, args] =
+    name === 'redis'
+      ? [
+          'redis-server',
+          [...common, '--dbfilename', DBFILENAME, '--save', '', '--appendonly', 'no'],
+        ]
+      : [process.execPath, [MAIN, ...common, '--dbfilename', DBFILENAME, '--save', '']];
+  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d: Buffer): void => {
+    log += d.toString('utf8');
+    if (log.length > 1_000_000) log = log.slice(-500_000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  return { name, port, dir, proc, log: () => log };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls PING every 10 ms (bounded) until it answers PONG; -LOADING and refused
+ * connections mean "not yet". Returns ms from `since` to the PONG.
+ */
+async function waitPong(server: Server, since: number, timeoutMs = 600_000): Promise<number> {
+  const deadline = since + timeoutMs;
+  let conn: Conn | null = null;
+  try {
+    while (performance.now() < deadline) {
+      if (server.proc.exitCode !== null || server.proc.signalCode !== null)
+        throw new Error(`${server.name} exited:\n${server.log().slice(-2000)}`);
+      if (conn === null) conn = await Conn.connect(server.port).catch(() => null);
+      if (conn !== null) {
+        const r = await conn.call(['PING'], 10_000).catch(() => null);
+        if (r === 'PONG') return performance.now() - since;
+        if (r === null) conn = null;
+      }
+      await sleep(10);
+    }
+  } finally {
+    conn?.close();
+  }
+  throw new Error(`${server.name} on ${server.port} did not answer PONG`);
+}
+
+async function stop(server: Server): Promise<void> {
+  const p = server.proc;
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill('SIGKILL');
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Memory: VmRSS (and PSS) of a process and all its descendants.
+// ---------------------------------------------------------------------------
+
+function readKb(file: string, field: string): number {
+  try {
+    const text = readFileSync(file, 'latin1');
+    const at = text.indexOf(`${field}:`);
+    if (at === -1) return 0;
+    return parseInt(text.slice(at + field.length + 1), 10) || 0;
+  } catch {
+    return 0; // the process went away between listing and reading
+  }
+}
+
+/** The pid and its descendants, from the ppid field of /proc/<pid>/stat. */
+function processTree(root: number): number[] {
+  const parentOf = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = parentOf.get(ppid);
+      if (list === undefined) parentOf.set(ppid, [pid]);
+      else list.push(pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out = [root];
+  for (let i = 0; i < out.length && i < 1000; i++) out.push(...(parentOf.get(out[i]!) ?? []));
+  return out;
+}
+
+function treeKb(root: number, file: 'status' | 'smaps_rollup', field: string): number {
+  let total = 0;
+  for (const pid of processTree(root)) total += readKb(`/proc/${pid}/${file}`, field);
+  return total;
+}
+
+// ---------------------------------------------------------------------------
+// Load generators used while measuring latency.
+// ---------------------------------------------------------------------------
+
+/** The PING prober runs in a worker thread: see runProber at the bottom. */
+interface Prober {
+  stop(): Promise<number[]>;
+}
+
+async function startProber(port: number): Promise<Prober> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { port } });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  return {
+    stop: () =>
+      new Promise((resolve, reject) => {
+        worker.once('message', (rtts: number[]) => {
+          void worker.terminate();
+          resolve(rtts);
+        });
+        worker.once('error', reject);
+        worker.postMessage('stop');
+      }),
+  };
+}
+
+interface Writer {
+  stop(): Promise<number>;
+}
+
+/** SETs of existing and new keys, 16 per pipelined batch, at most one batch per ms. */
+async function startWriter(port: number, existing: number): Promise<Writer> {
+  const conn = await Conn.connect(port);
+  const rnd = prng(99);
+  let running = true;
+  let written = 0;
+  let fresh = 0;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      let payload = '';
+      for (let i = 0; i < 16; i++) {
+        const key = rnd() < 0.5 ? `s:${Math.floor(rnd() * existing)}` : `new:${port}:${fresh++}`;
+        payload += encode(['SET', key, randomText(rnd, 10, 100)]);
+      }
+      await conn.send(payload, 16, 60_000);
+      written += 16;
+      const spare = 1 - (performance.now() - started);
+      if (spare > 0) await sleep(spare);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      conn.close();
+      return written;
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+// ---------------------------------------------------------------------------
+// One turn: fresh server, dataset, measurements.
+// ---------------------------------------------------------------------------
+
+type Value = number | string | null;
+type Metrics = Record<string, Value>;
+
+/** Row order and descriptions for the tables; "lower" rows are costs. */
+const METRICS: { key: string; label: string; digits: number }[] = [
+  { key: 'populate_s', label: 'populate (s, pipelined)', digits: 2 },
+  { key: 'dbsize', label: 'DBSIZE after populate', digits: 0 },
+  { key: 'rss_mb', label: 'RSS after populate (MB)', digits: 0 },
+  { key: 'base_ping_max_ms', label: 'PING worst, no BGSAVE (ms)', digits: 2 },
+  { key: 'base_ping_p99_ms', label: 'PING p99, no BGSAVE (ms)', digits: 2 },
+  { key: 'save_s', label: 'SAVE (s)', digits: 3 },
+  { key: 'rdb_mb', label: 'RDB file size (MB)', digits: 2 },
+  { key: 'bgsave_s', label: 'BGSAVE (s)', digits: 3 },
+  { key: 'bgsave_status', label: 'rdb_last_bgsave_status', digits: 0 },
+  { key: 'bg_ping_max_ms', label: 'PING worst during BGSAVE (ms)', digits: 2 },
+  { key: 'bg_ping_p99_ms', label: 'PING p99 during BGSAVE (ms)', digits: 2 },
+  { key: 'bg_pings', label: 'PINGs during BGSAVE', digits: 0 },
+  { key: 'bg_writes', label: 'SETs during BGSAVE', digits: 0 },
+  { key: 'bg_peak_rss_x', label: 'peak RSS / RSS before (x)', digits: 2 },
+  { key: 'bg_peak_pss_x', label: 'peak PSS / PSS before (x)', digits: 2 },
+  { key: 'load_wall_s', label: 'restart until PONG (s)', digits: 3 },
+  { key: 'load_log_s', label: 'log: DB loaded from disk (s)', digits: 3 },
+  { key: 'load_dbsize_ok', label: 'DBSIZE after load matches', digits: 0 },
+];
+
+async function latencyWindow(
+  port: number,
+  existing: number,
+  during: () => Promise<void>,
+): Promise<{ max: number; p99: number; pings: number; writes: number }> {
+  const prober = await startProber(port);
+  const writer = await startWriter(port, existing);
+  let failure: unknown = null;
+  try {
+    await during();
+  } catch (err) {
+    failure = err;
+  }
+  const writes = await writer.stop();
+  const rtts = await prober.stop();
+  if (failure !== null) throw failure;
+  rtts.sort((a, b) => a - b);
+  return {
+    max: rtts[rtts.length - 1] ?? NaN,
+    p99: percentile(rtts, 0.99),
+    pings: rtts.length,
+    writes,
+  };
+}
+
+function infoField(info: Reply, field: string): string | null {
+  if (typeof info !== 'string') return null;
+  const m = new RegExp(`^${field}:(.*)$`, 'm').exec(info);
+  return m === null ? null : m[1]!.trim();
+}
+
+async function dbsize(conn: Conn): Promise<number | null> {
+  const r = await conn.call(['DBSIZE']);
+  return typeof r === 'number' ? r : null;
+}
+
+async function turn(name: TargetName, keys: number): Promise<Metrics> {
+  const m: Metrics = {};
+  for (const { key } of METRICS) m[key] = null;
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-persistence-${name}-`));
+  const rdb = path.join(dir, DBFILENAME);
+  let server = launch(name, await freePort(), dir);
+  const note = (msg: string): void => console.error(`  [${name}] ${msg}`);
+  try {
+    await waitPong(server, performance.now(), 30_000);
+    let t = performance.now();
+    const total = await populate(server.port, keys);
+    m.populate_s = (performance.now() - t) / 1000;
+    const conn = await Conn.connect(server.port);
+    m.dbsize = await dbsize(conn);
+    const pid = server.proc.pid!;
+    m.rss_mb = readKb(`/proc/${pid}/status`, 'VmRSS') / 1024;
+    note(`populated ${total} keys in ${(m.populate_s as number).toFixed(1)} s`);
+
+    const base = await latencyWindow(server.port, keys, () => sleep(2000));
+    m.base_ping_max_ms = base.max;
+    m.base_ping_p99_ms = base.p99;
+
+    t = performance.now();
+    const saved = await conn.call(['SAVE']);
+    if (saved === 'OK') {
+      m.save_s = (performance.now() - t) / 1000;
+      try {
+        m.rdb_mb = statSync(rdb).size / (1024 * 1024);
+      } catch {
+        note(`SAVE answered OK but ${rdb} does not exist`);
+      }
+      note(`SAVE done`);
+    } else note(`SAVE: ${replyText(saved)}`);
+
+    // BGSAVE under load, with memory sampling.
+    const info = await Conn.connect(server.port);
+    const rssBefore = treeKb(pid, 'status', 'VmRSS');
+    const pssBefore = treeKb(pid, 'smaps_rollup', 'Pss');
+    let rssPeak = rssBefore;
+    let pssPeak = pssBefore;
+    let ticks = 0;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, treeKb(pid, 'status', 'VmRSS'));
+      if (++ticks % 5 === 0) pssPeak = Math.max(pssPeak, treeKb(pid, 'smaps_rollup', 'Pss'));
+    }, 10);
+    let bgReply: Reply = null;
+    let bgElapsed = NaN;
+    let status: string | null = null;
+    const bg = await latencyWindow(server.port, keys, async () => {
+      bgReply = await conn.call(['BGSAVE']);
+      const started = performance.now();
+      if (typeof bgReply !== 'string' || !bgReply.startsWith('Background saving')) return;
+      const deadline = started + 600_000;
+      while (performance.now() < deadline) {
+        const r = await info.call(['INFO', 'persistence']);
+        if (infoField(r, 'rdb_bgsave_in_progress') === '0') {
+          bgElapsed = performance.now() - started;
+          status = infoField(r, 'rdb_last_bgsave_status');
+          return;
+        }
+        await sleep(10);
+      }
+      throw new Error('BGSAVE did not finish within 10 minutes');
+    });
+    clearInterval(sampler);
+    info.close();
+    if (!Number.isNaN(bgElapsed)) {
+      m.bgsave_s = bgElapsed / 1000;
+      m.bgsave_status = status;
+      m.bg_ping_max_ms = bg.max;
+      m.bg_ping_p99_ms = bg.p99;
+      m.bg_pings = bg.pings;
+      m.bg_writes = bg.writes;
+      m.bg_peak_rss_x = rssBefore > 0 ? rssPeak / rssBefore : null;
+      m.bg_peak_pss_x = pssBefore > 0 ? pssPeak / pssBefore : null;
+      note('BGSAVE done');
+    } else note(`BGSAVE: ${replyText(bgReply)}`);
+
+    // Loading: kill, restart on the file, time until PONG.
+    const before = await dbsize(conn);
+    conn.close();
+    await stop(server);
+    let hasFile = false;
+    try {
+      hasFile = statSync(rdb).size > 0;
+    } catch {
+      hasFile = false;
+    }
+    if (hasFile) {
+      t = performance.now();
+      server = launch(name, server.port, dir);
+      m.load_wall_s = (await waitPong(server, t)) / 1000;
+      const logged = /DB loaded from disk: ([\d.]+) seconds/.exec(server.log());
+      m.load_log_s = logged === null ? null : Number(logged[1]);
+      const again = await Conn.connect(server.port);
+      const after = await dbsize(again);
+      again.close();
+      m.load_dbsize_ok = after === before ? 'yes' : `no (${after} vs ${before})`;
+      note('load done');
+    } else note('no RDB file written: no load measurement');
+  } finally {
+    await stop(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------------------
+// Reporting.
+// ---------------------------------------------------------------------------
+
+function fmt(v: Value, digits: number): string {
+  if (v === null || (typeof v === 'number' && Number.isNaN(v))) return 'n/a';
+  return typeof v === 'number' ? v.toFixed(digits) : v;
+}
+
+function ratio(ours: Value, theirs: Value): string {
+  if (typeof ours !== 'number' || typeof theirs !== 'number' || !(theirs > 0)) return 'n/a';
+  if (Number.isNaN(ours)) return 'n/a';
+  return (ours / theirs).toFixed(2);
+}
+
+function table(title: string, redis: Metrics | null, ours: Metrics | null): string {
+  const lines = [`\n### ${title}\n`, '| metric | redis | resplica | ratio |', '|---|---|---|---|'];
+  for (const { key, label, digits } of METRICS) {
+    const a = redis?.[key] ?? null;
+    const b = ours?.[key] ?? null;
+    lines.push(`| ${label} | ${fmt(a, digits)} | ${fmt(b, digits)} | ${ratio(b, a)} |`);
+  }
+  return lines.join('\n');
+}
+
+function medianOf(samples: Metrics[]): Metrics | null {
+  if (samples.length === 0) return null;
+  const out: Metrics = {};
+  for (const { key } of METRICS) {
+    const nums = samples
+      .map((s) => s[key])
+      .filter((v): v is number => typeof v === 'number' && !Number.isNaN(v))
+      .sort((a, b) => a - b);
+    if (nums.length === samples.length) {
+      const mid = nums.length >> 1;
+      out[key] = nums.length % 2 === 1 ? nums[mid]! : (nums[mid - 1]! + nums[mid]!) / 2;
+    } else {
+      // Strings (status, checks) or some n/a rounds: show the set of outcomes.
+      const seen = [...new Set(samples.map((s) => fmt(s[key] ?? null, 0)))];
+      out[key] = seen.length === 1 && seen[0] === 'n/a' ? null : seen.join(' / ');
+    }
+  }
+  return out;
+}
+
+function has(binary: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
+}
+
+async function main(): Promise<void> {
+  const keys = Number(process.env.BENCH_KEYS ?? 1_000_000);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+  const wanted = (process.env.BENCH_TARGETS ?? 'redis,resplica').split(',');
+  const targets = (['redis', 'resplica'] as const).filter((t) => wanted.includes(t));
+  if (targets.includes('redis') && !has('redis-server')) {
+    console.error('redis-server is not installed (apt-get install redis-server): no ratios.');
+    targets.splice(targets.indexOf('redis'), 1);
+  }
+  const results: { round: number; redis: Metrics | null; resplica: Metrics | null }[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const row: { round: number; redis: Metrics | null; resplica: Metrics | null } = {
+      round,
+      redis: null,
+      resplica: null,
+    };
+    for (const name of targets) {
+      console.error(`round ${round}/${rounds}: ${name}, ${keys} keys`);
+      try {
+        row[name] = await turn(name, keys);
+      } catch (err) {
+        console.error(`  [${name}] failed: ${String(err)}`);
+      }
+    }
+    results.push(row);
+    console.log(table(`round ${round} (${keys} keys)`, row.redis, row.resplica));
+  }
+  const pick = (name: TargetName): Metrics[] =>
+    results.map((r) => r[name]).filter((m): m is Metrics => m !== null);
+  const summary = { redis: medianOf(pick('redis')), resplica: medianOf(pick('resplica')) };
+  if (rounds > 1)
+    console.log(
+      table(`median of ${rounds} rounds (${keys} keys)`, summary.redis, summary.resplica),
+    );
+  const worst = summary.resplica?.bg_ping_max_ms;
+  const mem = summary.resplica?.bg_peak_rss_x;
+  console.log(
+    `\nresplica targets: worst PING during BGSAVE <= 20 ms: ${typeof worst === 'number' ? (worst <= 20 ? 'met' : 'missed') : 'n/a'}; ` +
+      `peak RSS <= 1.3x: ${typeof mem === 'number' ? (mem <= 1.3 ? 'met' : 'missed') : 'n/a'}`,
+  );
+  if (process.env.BENCH_JSON === '1')
+    console.log(JSON.stringify({ keys, rounds, results, median: summary }));
+}
+
+// ---------------------------------------------------------------------------
+// The prober thread: PING, wait for PONG, record the round trip, wait until
+// 1 ms after the previous send, repeat; on 'stop', post the round trips (a PING
+// still in flight counts with its age so far, a lower bound) and exit.
+// ---------------------------------------------------------------------------
+
+async function runProber(port: number): Promise<void> {
+  const conn = await Conn.connect(port);
+  const rtts: number[] = [];
+  let stopping = false;
+  let inFlightSince = NaN;
+  parentPort!.once('message', () => {
+    stopping = true;
+    if (!Number.isNaN(inFlightSince)) rtts.push(performance.now() - inFlightSince);
+    parentPort!.postMessage(rtts);
+    conn.close();
+  });
+  parentPort!.postMessage('ready');
+  for (let i = 0; i < 100_000_000 && !stopping; i++) {
+    const sent = performance.now();
+    inFlightSince = sent;
+    const reply = await conn.call(['PING'], 600_000).catch(() => null);
+    if (stopping || reply === null) break;
+    inFlightSince = NaN;
+    rtts.push(performance.now() - sent);
+    const spare = 1 - (performance.now() - sent);
+    if (spare > 0) await sleep(spare);
+    else await new Promise((r) => setImmediate(r)); // let 'stop' in
+  }
+}
+
+if (isMainThread) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  const { port } = workerData as { port: number };
+  runProber(port).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

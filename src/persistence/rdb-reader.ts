@@ -1,0 +1,663 @@
+import { RedisHash } from '../store/hash.js';
+import { encodingLimits } from '../store/encoding-limits.js';
+import { RedisList } from '../store/list.js';
+import { RedisSet, SlottedMap } from '../store/set.js';
+import type { StoredValue } from '../store/values.js';
+import { RedisZSet } from '../store/zset.js';
+import { Crc64 } from './crc64.js';
+import { decodeIntset } from './intset.js';
+import { decodeListpack } from './listpack.js';
+import { lzfDecompress } from './lzf.js';
+import {
+  QuicklistContainer,
+  RDB_MAGIC,
+  RDB_VERSION,
+  RdbEncoding,
+  RdbFormatError,
+  RdbOpcode,
+  RdbType,
+} from './rdb-format.js';
+import { decodeZiplist, decodeZipmap } from './ziplist.js';
+
+/**
+ * Reads RDB files of versions 1 to 10 (everything Redis 7.0 loads) into the
+ * store's value types, record by record, so a large file can be loaded in
+ * slices between event-loop turns (see RdbReader.run).
+ *
+ * Values are built the way rdbLoadObject leaves them, so OBJECT ENCODING
+ * after a load answers what Redis 7.0 answers for the same file: packed
+ * encodings of older versions are converted, and each type applies Redis's
+ * own after-load conversion rule (documented on the loader of each type).
+ * Empty collections are skipped and counted, as Redis does.
+ *
+ * Streams, modules and functions are refused with a message that names them:
+ * resplica implements none of them.
+ */
+
+/** The first checksummed version (older files end right after EOF). */
+const FIRST_CHECKSUM_VERSION = 5;
+/** How many records run() parses between two looks at the clock. */
+const RECORDS_PER_CLOCK_CHECK = 8;
+
+const EOF_MESSAGE = 'Unexpected EOF reading RDB file';
+
+export interface RdbRecordHandler {
+  aux(field: string, value: Buffer): void;
+  /** The RESIZEDB hint. */
+  resizeDb?(db: number, size: number, expires: number): void;
+  /** expireAt: absolute ms since the epoch, 0 when the key has none. */
+  key(db: number, key: Buffer, value: StoredValue, expireAt: number): void;
+}
+
+/** A read position in the file; every read checks the bounds first. */
+class Cursor {
+  constructor(
+    readonly data: Buffer,
+    public pos: number,
+  ) {}
+
+  need(n: number): void {
+    if (this.pos + n > this.data.length) throw new RdbFormatError(EOF_MESSAGE, this.pos);
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.data[this.pos++]!;
+  }
+
+  /** A view of the next n bytes (callers copy what they keep). */
+  view(n: number): Buffer {
+    this.need(n);
+    const out = this.data.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /** A private copy of the next n bytes, so stored values do not pin the file. */
+  copy(n: number): Buffer {
+    this.need(n);
+    const out = Buffer.allocUnsafe(n);
+    this.data.copy(out, 0, this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /**
+   * A length (rdbLoadLen). Returns -1 - kind for the special string
+   * encodings (top bits 11), which only strings accept.
+   */
+  lengthOrEncoding(): number {
+    const start = this.pos;
+    const b = this.byte();
+    switch (b >>> 6) {
+      case 0:
+        return b & 0x3f;
+      case 1:
+        return ((b & 0x3f) << 8) | this.byte();
+      case 2:
+        if (b === 0x80) {
+          this.need(4);
+          const v = this.data.readUInt32BE(this.pos);
+          this.pos += 4;
+          return v;
+        }
+        if (b === 0x81) {
+          this.need(8);
+          const v = this.data.readBigUInt64BE(this.pos);
+          this.pos += 8;
+          // Beyond 2^53 no buffer could hold it: the bounds checks reject it.
+          return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+        }
+        throw new RdbFormatError(`Unknown length encoding ${b} in rdbLoadLen()`, start);
+      default:
+        return -1 - (b & 0x3f);
+    }
+  }
+
+  /** A length where an encoded value would make no sense; Redis takes its 6 bits as the length. */
+  length(): number {
+    const n = this.lengthOrEncoding();
+    return n >= 0 ? n : -1 - n;
+  }
+
+  /** A string in any of its encodings (rdbGenericLoadStringObject), as a private Buffer. */
+  string(): Buffer {
+    const start = this.pos;
+    const n = this.lengthOrEncoding();
+    if (n >= 0) return this.copy(n);
+    const kind = -1 - n;
+    switch (kind) {
+      case RdbEncoding.Int8: {
+        this.need(1);
+        const v = this.data.readInt8(this.pos);
+        this.pos += 1;
+        return Buffer.from(String(v), 'latin1');
+      }
+      case RdbEncoding.Int16: {
+        this.need(2);
+        const v = this.data.readInt16LE(this.pos);
+        this.pos += 2;
+        return Buffer.from(String(v), 'latin1');
+      }
+      case RdbEncoding.Int32: {
+        this.need(4);
+        const v = this.data.readInt32LE(this.pos);
+        this.pos += 4;
+        return Buffer.from(String(v), 'latin1');
+      }
+      case RdbEncoding.Lzf: {
+        const compressed = this.length();
+        const expanded = this.length();
+        const body = this.view(compressed);
+        if (expanded === 0) throw new RdbFormatError('Invalid LZF compressed string', start);
+        try {
+          return lzfDecompress(body, expanded);
+        } catch (err) {
+          if (err instanceof RdbFormatError) err.offset = start;
+          throw err;
+        }
+      }
+      default:
+        throw new RdbFormatError(`Unknown RDB string encoding type ${kind}`, start);
+    }
+  }
+
+  /** A string as a latin1 JS string (set members, hash fields: binary safe). */
+  latin1(): string {
+    const n = this.lengthOrEncoding();
+    if (n >= 0) {
+      this.need(n);
+      const s = this.data.latin1Slice(this.pos, this.pos + n);
+      this.pos += n;
+      return s;
+    }
+    this.pos--;
+    return this.string().toString('latin1');
+  }
+
+  /** A score as text (RDB_TYPE_ZSET): a length byte, with 253/254/255 for nan/inf/-inf. */
+  textDouble(): number {
+    const start = this.pos;
+    const len = this.byte();
+    if (len === 253) return NaN;
+    if (len === 254) return Infinity;
+    if (len === 255) return -Infinity;
+    const text = this.view(len).toString('latin1');
+    return parseScore(text, start);
+  }
+
+  /** A score as a little-endian IEEE 754 double (RDB_TYPE_ZSET_2). */
+  binaryDouble(): number {
+    this.need(8);
+    const v = this.data.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+}
+
+const SCORE_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** strtod's reading of a stored score, including the spellings of infinity it accepts. */
+function parseScore(text: string, offset: number): number {
+  const lower = text.toLowerCase();
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity')
+    return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  if (lower === 'nan' || lower === '-nan' || lower === '+nan') return NaN;
+  if (!SCORE_PATTERN.test(text))
+    throw new RdbFormatError(`Invalid score "${text}" in sorted set`, offset);
+  return Number(text);
+}
+
+/** Places a codec's error (offset -1) at the start of the blob it was decoding. */
+function decodeAt<T>(offset: number, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof RdbFormatError && err.offset < 0) err.offset = offset;
+    throw err;
+  }
+}
+
+function unsupportedType(type: number): string | null {
+  switch (type) {
+    case RdbType.Module:
+    case RdbType.Module2:
+      return `Module data type (RDB type ${type}) is not supported: resplica has no modules`;
+    case RdbType.StreamListpacks:
+    case RdbType.StreamListpacks2:
+      return `Stream keys (RDB type ${type}) are not supported: resplica has no streams`;
+    default:
+      return null;
+  }
+}
+
+const LOADABLE_TYPES = new Set<number>([
+  RdbType.String,
+  RdbType.List,
+  RdbType.Set,
+  RdbType.Zset,
+  RdbType.Hash,
+  RdbType.Zset2,
+  RdbType.HashZipmap,
+  RdbType.ListZiplist,
+  RdbType.SetIntset,
+  RdbType.ZsetZiplist,
+  RdbType.HashZiplist,
+  RdbType.ListQuicklist,
+  RdbType.HashListpack,
+  RdbType.ZsetListpack,
+  RdbType.ListQuicklist2,
+]);
+
+function isLoadableType(type: number): boolean {
+  return LOADABLE_TYPES.has(type);
+}
+
+function checkScore(score: number, offset: number): void {
+  if (Number.isNaN(score)) throw new RdbFormatError('Zset with NAN score detected', offset);
+}
+
+/**
+ * A listpack-held hash that rdbLoadObject converts only on its field count
+ * (it skips the O(N) length scan): RedisHash.set would also look at lengths,
+ * so the fields go straight into the map and the count is checked here.
+ */
+function packedHash(pairs: Buffer[], offset: number, what: string): RedisHash | null {
+  if (pairs.length % 2 !== 0)
+    throw new RdbFormatError(`${what} integrity check failed: odd number of elements`, offset);
+  if (pairs.length === 0) return null;
+  const fields = new SlottedMap<Buffer>();
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (!fields.set(pairs[i]!.toString('latin1'), pairs[i + 1]!))
+      throw new RdbFormatError(`${what} integrity check failed: duplicate fields`, offset);
+  }
+  const hash = new RedisHash(fields);
+  if (hash.size > encodingLimits.hashMaxListpackEntries) hash.markHashtable();
+  return hash;
+}
+
+/** Same for sorted sets: only the member count decides (zsetConvert to skiplist). */
+function packedZset(pairs: Buffer[], offset: number, what: string): RedisZSet | null {
+  if (pairs.length % 2 !== 0)
+    throw new RdbFormatError(`${what} integrity check failed: odd number of elements`, offset);
+  if (pairs.length === 0) return null;
+  const zset = new RedisZSet(false);
+  for (let i = 0; i < pairs.length; i += 2) {
+    const member = pairs[i]!;
+    if (zset.has(member.toString('latin1')))
+      throw new RdbFormatError(`${what} integrity check failed: duplicate members`, offset);
+    const score = parseScore(pairs[i + 1]!.toString('latin1'), offset);
+    checkScore(score, offset);
+    zset.insert(member, score);
+  }
+  // With a maximum member length of 0 only the count decides.
+  zset.settleStoredEncoding(0);
+  return zset;
+}
+
+/** rdbLoadObject: one value of `type` (type byte already read); null for an empty collection. */
+function loadObject(type: number, c: Cursor): StoredValue | null {
+  const start = c.pos;
+  switch (type) {
+    case RdbType.String:
+      return c.string();
+
+    case RdbType.List: {
+      const n = c.length();
+      if (n === 0) return null;
+      const items: Buffer[] = [];
+      for (let i = 0; i < n; i++) items.push(c.string());
+      return new RedisList(items);
+    }
+
+    case RdbType.Set: {
+      // Redis starts an intset when the count allows it and converts on the
+      // first non-integer or past set-max-intset-entries; RedisSet.add
+      // tracks exactly that.
+      const n = c.length();
+      if (n === 0) return null;
+      const set = new RedisSet();
+      for (let i = 0; i < n; i++) {
+        const at = c.pos;
+        if (!set.add(c.latin1())) throw new RdbFormatError('Duplicate set members detected', at);
+      }
+      return set;
+    }
+
+    case RdbType.Zset:
+    case RdbType.Zset2: {
+      // Loaded as a skiplist, then converted to a listpack when it fits
+      // (count and longest member within the zset-max-listpack limits).
+      const n = c.length();
+      if (n === 0) return null;
+      const zset = new RedisZSet(false);
+      let maxLength = 0;
+      for (let i = 0; i < n; i++) {
+        const at = c.pos;
+        const member = c.string();
+        const score = type === RdbType.Zset2 ? c.binaryDouble() : c.textDouble();
+        checkScore(score, at);
+        if (zset.has(member.toString('latin1')))
+          throw new RdbFormatError('Duplicate zset fields detected', at);
+        if (member.length > maxLength) maxLength = member.length;
+        zset.insert(member, score);
+      }
+      zset.settleStoredEncoding(maxLength);
+      return zset;
+    }
+
+    case RdbType.Hash: {
+      // A listpack unless the count, or a field or value length, exceeds
+      // the hash-max-listpack limits: RedisHash.set applies the same rules.
+      const n = c.length();
+      if (n === 0) return null;
+      const hash = new RedisHash();
+      for (let i = 0; i < n; i++) {
+        const at = c.pos;
+        const field = c.latin1();
+        const value = c.string();
+        if (!hash.set(field, value)) throw new RdbFormatError('Duplicate hash fields detected', at);
+      }
+      return hash;
+    }
+
+    case RdbType.ListQuicklist:
+    case RdbType.ListQuicklist2: {
+      const nodes = c.length();
+      if (nodes === 0) return null;
+      const items: Buffer[] = [];
+      for (let i = 0; i < nodes; i++) {
+        let container: number = QuicklistContainer.Packed;
+        if (type === RdbType.ListQuicklist2) {
+          const at = c.pos;
+          container = c.length();
+          if (container !== QuicklistContainer.Packed && container !== QuicklistContainer.Plain)
+            throw new RdbFormatError('Quicklist integrity check failed.', at);
+        }
+        const at = c.pos;
+        const blob = c.string();
+        if (blob.length === 0) throw new RdbFormatError('Empty quicklist node', at);
+        if (container === QuicklistContainer.Plain) {
+          items.push(blob);
+          continue;
+        }
+        // Empty nodes are skipped silently, as Redis does.
+        const elements = decodeAt(at, () =>
+          type === RdbType.ListQuicklist2 ? decodeListpack(blob) : decodeZiplist(blob),
+        );
+        for (const e of elements) items.push(e);
+      }
+      return items.length === 0 ? null : new RedisList(items);
+    }
+
+    case RdbType.HashZipmap:
+    case RdbType.ListZiplist:
+    case RdbType.SetIntset:
+    case RdbType.ZsetZiplist:
+    case RdbType.ZsetListpack:
+    case RdbType.HashZiplist:
+    case RdbType.HashListpack: {
+      const blob = c.string();
+      return decodeAt(start, () => loadPacked(type, blob, start));
+    }
+
+    default: {
+      const why = unsupportedType(type);
+      throw new RdbFormatError(why ?? `Unknown RDB encoding type ${type}`, start);
+    }
+  }
+}
+
+/** The types stored as one packed blob, converted as rdbLoadObject does. */
+function loadPacked(type: number, blob: Buffer, offset: number): StoredValue | null {
+  switch (type) {
+    case RdbType.HashZipmap: {
+      // Converted to a listpack, then to a hashtable past either limit.
+      const pairs = decodeZipmap(blob);
+      if (pairs.length === 0) return null;
+      const hash = new RedisHash();
+      for (let i = 0; i < pairs.length; i += 2) {
+        if (!hash.set(pairs[i]!.toString('latin1'), pairs[i + 1]!))
+          throw new RdbFormatError('Hash zipmap with dup elements', offset);
+      }
+      return hash;
+    }
+    case RdbType.ListZiplist: {
+      const items = decodeZiplist(blob);
+      return items.length === 0 ? null : new RedisList(items);
+    }
+    case RdbType.SetIntset: {
+      // Stays an intset unless it holds more than set-max-intset-entries.
+      const values = decodeIntset(blob);
+      if (values.length === 0) return null;
+      const set = new RedisSet();
+      for (const v of values) set.add(v.toString());
+      return set;
+    }
+    case RdbType.ZsetZiplist:
+      return packedZset(decodeZiplist(blob), offset, 'Zset ziplist');
+    case RdbType.ZsetListpack:
+      return packedZset(decodeListpack(blob), offset, 'Zset listpack');
+    case RdbType.HashZiplist:
+      return packedHash(decodeZiplist(blob), offset, 'Hash ziplist');
+    default:
+      return packedHash(decodeListpack(blob), offset, 'Hash listpack');
+  }
+}
+
+/**
+ * Runs a parse step, turning anything but an RdbFormatError (a RangeError
+ * from a corrupt length the checks missed, say) into one, so callers only
+ * ever see format errors from bad input.
+ */
+function guarded<T>(offset: () => number, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof RdbFormatError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new RdbFormatError(`Corrupt RDB data: ${message}`, offset());
+  }
+}
+
+/** One value in RDB form starting at `offset` (type byte already read): for RESTORE. */
+export function decodeValue(
+  type: number,
+  data: Buffer,
+  offset: number,
+): { value: StoredValue | null; end: number } {
+  const c = new Cursor(data, offset);
+  const value = guarded(
+    () => c.pos,
+    () => loadObject(type, c),
+  );
+  return { value, end: c.pos };
+}
+
+type ParsedRecord =
+  | { kind: 'aux'; field: string; value: Buffer }
+  | { kind: 'resize'; size: number; expires: number }
+  | { kind: 'key'; key: Buffer; value: StoredValue | null; expireAt: number }
+  | { kind: 'other' }
+  | { kind: 'eof' };
+
+const OTHER: ParsedRecord = { kind: 'other' };
+
+/**
+ * Reads one RDB file, sliced: the caller calls run() repeatedly with a
+ * deadline (the loader yields to the event loop in between). The CRC-64 is
+ * computed as the records are parsed, never in a separate pass.
+ */
+export class RdbReader {
+  readonly version: number;
+  private readonly cursor: Cursor;
+  private readonly verifyChecksum: boolean;
+  private readonly crc = new Crc64();
+  /** End of the bytes already fed to the CRC. */
+  private hashed = 0;
+  private db = 0;
+  /** Expiry announced for the next key record (ms), 0 when none. */
+  private pendingExpire = 0;
+  private skipped = 0;
+  private done = false;
+
+  /** Parses the 9-byte header at once; throws RdbFormatError on a bad magic or an unsupported version. */
+  constructor(data: Buffer, options: { verifyChecksum?: boolean } = {}) {
+    this.verifyChecksum = options.verifyChecksum ?? true;
+    this.cursor = new Cursor(data, 0);
+    if (data.length < 9) throw new RdbFormatError(EOF_MESSAGE, data.length);
+    if (data.latin1Slice(0, 5) !== RDB_MAGIC)
+      throw new RdbFormatError('Wrong signature trying to load DB from file', 0);
+    const digits = data.latin1Slice(5, 9);
+    const version = /^[0-9]{4}$/.test(digits) ? Number(digits) : NaN;
+    if (!(version >= 1 && version <= RDB_VERSION))
+      throw new RdbFormatError(
+        `Can't handle RDB format version ${Number.isNaN(version) ? digits : version}`,
+        5,
+      );
+    this.version = version;
+    this.cursor.pos = 9;
+  }
+
+  /** Byte offset reached so far. */
+  get offset(): number {
+    return this.cursor.pos;
+  }
+
+  /** Empty keys skipped so far (Redis logs "rdbLoadObject skipping empty key"). */
+  get emptyKeysSkipped(): number {
+    return this.skipped;
+  }
+
+  /**
+   * Parses records until performance.now() >= deadline (looked at every few
+   * records, so a slice overruns only by one record: a few ms unless that
+   * record is one huge value) or the end. Returns true once EOF and the
+   * checksum have been read. Throws RdbFormatError, with `offset` set, on
+   * anything malformed or unsupported.
+   */
+  run(handler: RdbRecordHandler, deadline: number): boolean {
+    if (this.done) return true;
+    let records = 0;
+    for (;;) {
+      if (++records % RECORDS_PER_CLOCK_CHECK === 0 && performance.now() >= deadline) return false;
+      const record = guarded(
+        () => this.cursor.pos,
+        () => this.parseRecord(),
+      );
+      switch (record.kind) {
+        case 'aux':
+          handler.aux(record.field, record.value);
+          break;
+        case 'resize':
+          handler.resizeDb?.(this.db, record.size, record.expires);
+          break;
+        case 'key':
+          if (record.value === null) this.skipped++;
+          else handler.key(this.db, record.key, record.value, record.expireAt);
+          break;
+        case 'eof':
+          this.done = true;
+          return true;
+        default:
+          break;
+      }
+    }
+  }
+
+  private parseRecord(): ParsedRecord {
+    const c = this.cursor;
+    const start = c.pos;
+    const type = c.byte();
+    let record: ParsedRecord = OTHER;
+    switch (type) {
+      case RdbOpcode.Eof:
+        this.crc.update(c.data, this.hashed, c.pos);
+        this.hashed = c.pos;
+        this.readChecksum();
+        return { kind: 'eof' };
+      case RdbOpcode.SelectDb:
+        this.db = c.length();
+        break;
+      case RdbOpcode.ResizeDb: {
+        const size = c.length();
+        const expires = c.length();
+        record = { kind: 'resize', size, expires };
+        break;
+      }
+      case RdbOpcode.Aux: {
+        const field = c.string().toString('latin1');
+        const value = c.string();
+        record = { kind: 'aux', field, value };
+        break;
+      }
+      case RdbOpcode.ExpireTime: {
+        c.need(4);
+        this.pendingExpire = c.data.readInt32LE(c.pos) * 1000;
+        c.pos += 4;
+        break;
+      }
+      case RdbOpcode.ExpireTimeMs: {
+        c.need(8);
+        this.pendingExpire = Number(c.data.readBigInt64LE(c.pos));
+        c.pos += 8;
+        break;
+      }
+      case RdbOpcode.Idle:
+        // LRU idle time of the next key: no eviction clock to restore.
+        c.length();
+        break;
+      case RdbOpcode.Freq:
+        // LFU counter of the next key: likewise ignored.
+        c.byte();
+        break;
+      case RdbOpcode.ModuleAux:
+        throw new RdbFormatError(
+          'Module auxiliary data (MODULE_AUX) is not supported: resplica has no modules',
+          start,
+        );
+      case RdbOpcode.Function:
+      case RdbOpcode.Function2:
+        throw new RdbFormatError(
+          'Function libraries in the RDB file are not supported: resplica has no functions',
+          start,
+        );
+      default: {
+        if (!isLoadableType(type)) {
+          const why = unsupportedType(type);
+          throw new RdbFormatError(
+            why ?? `Unknown RDB encoding type ${type} at offset ${start}`,
+            start,
+          );
+        }
+        const key = c.string();
+        const value = loadObject(type, c);
+        record = { kind: 'key', key, value, expireAt: this.pendingExpire };
+        this.pendingExpire = 0;
+        break;
+      }
+    }
+    this.crc.update(c.data, this.hashed, c.pos);
+    this.hashed = c.pos;
+    return record;
+  }
+
+  private readChecksum(): void {
+    if (this.version < FIRST_CHECKSUM_VERSION) return;
+    const c = this.cursor;
+    const at = c.pos;
+    const stored = c.view(8);
+    if (!this.verifyChecksum) return;
+    // Zero means the writer ran with rdbchecksum no: nothing to compare.
+    if (stored.readBigUInt64LE(0) === 0n) return;
+    const computed = this.crc.bytes();
+    if (!computed.equals(stored)) {
+      const hex = (b: Buffer): string => b.readBigUInt64LE(0).toString(16);
+      throw new RdbFormatError(
+        `Wrong RDB checksum expected: (${hex(computed)}) got: (${hex(stored)}). Aborting now.`,
+        at,
+      );
+    }
+  }
+}
