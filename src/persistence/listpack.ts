@@ -45,6 +45,11 @@ export function canonicalInteger(text: Buffer): bigint | null {
   return value;
 }
 
+/** Encoding bytes before a string of `len` bytes: 6-bit, 12-bit or 32-bit length. */
+function stringHeaderSize(len: number): number {
+  return len < 64 ? 1 : len < 4096 ? 2 : 5;
+}
+
 /** Bytes the backwards length of an entry of `len` bytes takes. */
 function backlenSize(len: number): number {
   if (len <= 127) return 1;
@@ -54,100 +59,183 @@ function backlenSize(len: number): number {
   return 5;
 }
 
-/** Builds a listpack by appending, as lpAppend does. */
+/**
+ * The value of a canonical integer string as a number when it is a safe
+ * integer (the common case, no BigInt), as a bigint beyond that, else null.
+ */
+function integerValue(text: Buffer): number | bigint | null {
+  const len = text.length;
+  if (len === 0 || len > 20) return null;
+  const negative = text[0] === 0x2d;
+  const digits = negative ? len - 1 : len;
+  if (digits === 0 || digits > 15) return canonicalInteger(text);
+  const first = text[negative ? 1 : 0]!;
+  if (first === 0x30) return len === 1 ? 0 : null;
+  if (first < 0x31 || first > 0x39) return null;
+  let v = 0;
+  for (let j = negative ? 1 : 0; j < len; j++) {
+    const c = text[j]!;
+    if (c < 0x30 || c > 0x39) return null;
+    v = v * 10 + (c - 0x30);
+  }
+  return negative ? -v : v;
+}
+
+/**
+ * Builds a listpack by appending, as lpAppend does. Entries are written
+ * straight into one growing buffer: a save encodes millions of them, and a
+ * Buffer per header, value and back-length made it allocation-bound.
+ */
 export class ListpackBuilder {
-  private chunks: Buffer[] = [];
-  private bytes = HEADER + 1;
+  private buf = Buffer.allocUnsafe(128);
+  private bytes = HEADER;
   private elements = 0;
 
   /** Appends an element; stored as an integer when it is a canonical int64 decimal string, as lpAppend does. */
   append(element: Buffer): void {
-    const asInt = canonicalInteger(element);
+    const asInt = integerValue(element);
     if (asInt !== null) {
-      this.appendBigInt(asInt);
+      if (typeof asInt === 'number') this.appendInteger(asInt);
+      else this.appendBigInt(asInt);
       return;
     }
     const len = element.length;
-    let head: Buffer;
-    if (len < 64) {
-      head = Buffer.from([0x80 | len]);
-    } else if (len < 4096) {
-      head = Buffer.from([0xe0 | (len >>> 8), len & 0xff]);
-    } else {
-      head = Buffer.allocUnsafe(5);
-      head[0] = 0xf0;
-      head.writeUInt32LE(len, 1);
+    // stringHeader() may replace this.buf: read it only afterwards.
+    const at = this.stringHeader(len);
+    element.copy(this.buf, at);
+    this.endEntry(this.bytesSinceEntry(len));
+  }
+
+  /**
+   * `append` for a latin1 JS string (hash fields, set members), written
+   * without first copying it into a Buffer unless it may be an integer.
+   */
+  appendLatin1(text: string): void {
+    const len = text.length;
+    const first = len > 0 ? text.charCodeAt(0) : 0;
+    if (len <= 20 && (first === 45 || (first >= 48 && first <= 57))) {
+      this.append(Buffer.from(text, 'latin1'));
+      return;
     }
-    this.push(head, element);
+    const at = this.stringHeader(len);
+    this.buf.latin1Write(text, at, len);
+    this.endEntry(this.bytesSinceEntry(len));
   }
 
   /** Appends an integer (a safe integer). */
-  appendInteger(value: number): void {
-    this.appendBigInt(BigInt(value));
+  appendInteger(v: number): void {
+    if (v >= 0 && v <= 127) {
+      // reserve() first: it may replace this.buf.
+      const at = this.reserve(1);
+      this.buf[at] = v;
+      this.endEntry(1);
+    } else if (v >= -4096 && v <= 4095) {
+      const u = v & 0x1fff;
+      const at = this.reserve(2);
+      this.buf[at] = 0xc0 | (u >>> 8);
+      this.buf[at + 1] = u & 0xff;
+      this.endEntry(2);
+    } else if (v >= -32768 && v <= 32767) {
+      const at = this.reserve(3);
+      this.buf[at] = 0xf1;
+      this.buf.writeInt16LE(v, at + 1);
+      this.endEntry(3);
+    } else if (v >= -8388608 && v <= 8388607) {
+      const at = this.reserve(4);
+      this.buf[at] = 0xf2;
+      this.buf.writeIntLE(v, at + 1, 3);
+      this.endEntry(4);
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      const at = this.reserve(5);
+      this.buf[at] = 0xf3;
+      this.buf.writeInt32LE(v, at + 1);
+      this.endEntry(5);
+    } else {
+      this.appendBigInt(BigInt(v));
+    }
   }
 
   get count(): number {
     return this.elements;
   }
 
+  /** Size of the finished listpack, terminator included. */
   get byteLength(): number {
-    return this.bytes;
+    return this.bytes + 1;
   }
 
   /** The complete listpack: 6-byte header (total bytes, element count or 65535), entries, 0xFF. */
   finish(): Buffer {
-    const out = Buffer.allocUnsafe(this.bytes);
-    out.writeUInt32LE(this.bytes, 0);
+    const total = this.bytes + 1;
+    const out = Buffer.allocUnsafe(total);
+    this.buf.copy(out, 0, 0, this.bytes);
+    out.writeUInt32LE(total, 0);
     out.writeUInt16LE(this.elements < UNKNOWN_COUNT ? this.elements : UNKNOWN_COUNT, 4);
-    let at = HEADER;
-    for (const chunk of this.chunks) {
-      chunk.copy(out, at);
-      at += chunk.length;
-    }
-    out[at] = EOF;
+    out[this.bytes] = EOF;
     return out;
   }
 
   private appendBigInt(v: bigint): void {
-    let head: Buffer;
-    if (v >= 0n && v <= 127n) {
-      head = Buffer.from([Number(v)]);
-    } else if (v >= -4096n && v <= 4095n) {
-      const u = Number(v) & 0x1fff;
-      head = Buffer.from([0xc0 | (u >>> 8), u & 0xff]);
-    } else if (v >= -32768n && v <= 32767n) {
-      head = Buffer.allocUnsafe(3);
-      head[0] = 0xf1;
-      head.writeInt16LE(Number(v), 1);
-    } else if (v >= -8388608n && v <= 8388607n) {
-      head = Buffer.allocUnsafe(4);
-      head[0] = 0xf2;
-      head.writeIntLE(Number(v), 1, 3);
-    } else if (v >= -2147483648n && v <= 2147483647n) {
-      head = Buffer.allocUnsafe(5);
-      head[0] = 0xf3;
-      head.writeInt32LE(Number(v), 1);
-    } else {
-      head = Buffer.allocUnsafe(9);
-      head[0] = 0xf4;
-      head.writeBigInt64LE(v, 1);
+    if (v >= -2147483648n && v <= 2147483647n) {
+      this.appendInteger(Number(v));
+      return;
     }
-    this.push(head, null);
+    const at = this.reserve(9);
+    this.buf[at] = 0xf4;
+    this.buf.writeBigInt64LE(v, at + 1);
+    this.endEntry(9);
   }
 
-  private push(head: Buffer, data: Buffer | null): void {
-    const len = head.length + (data === null ? 0 : data.length);
-    const size = backlenSize(len);
-    const back = Buffer.allocUnsafe(size);
-    // Most significant group first; every byte but the first carries the
-    // continuation bit, because the reader starts from the last byte.
-    for (let k = size - 1, rest = len; k >= 0; k--, rest = Math.floor(rest / 128)) {
-      back[k] = (rest & 127) | (k === 0 ? 0 : 128);
+  /**
+   * Reserves room for a string entry of `len` bytes and writes its encoding
+   * byte(s); returns where the string's bytes go.
+   */
+  private stringHeader(len: number): number {
+    const head = stringHeaderSize(len);
+    const at = this.reserve(head + len);
+    const buf = this.buf;
+    if (head === 1) {
+      buf[at] = 0x80 | len;
+    } else if (head === 2) {
+      buf[at] = 0xe0 | (len >>> 8);
+      buf[at + 1] = len & 0xff;
+    } else {
+      buf[at] = 0xf0;
+      buf.writeUInt32LE(len, at + 1);
     }
-    this.chunks.push(head);
-    if (data !== null) this.chunks.push(data);
-    this.chunks.push(back);
-    this.bytes += len + size;
+    return at + head;
+  }
+
+  /** Size of the string entry of `len` bytes started by stringHeader. */
+  private bytesSinceEntry(len: number): number {
+    return stringHeaderSize(len) + len;
+  }
+
+  /** Room for an entry of `n` bytes plus its back-length; returns where it starts. */
+  private reserve(n: number): number {
+    const need = this.bytes + n + 5 + 1;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.bytes);
+      this.buf = grown;
+    }
+    return this.bytes;
+  }
+
+  /**
+   * Closes the entry of `len` bytes just written: its length backwards in
+   * 7-bit groups, most significant first, every byte but the first with the
+   * continuation bit (the reader starts from the last byte).
+   */
+  private endEntry(len: number): void {
+    const size = backlenSize(len);
+    let at = this.bytes + len;
+    const buf = this.buf;
+    for (let k = size - 1, rest = len; k >= 0; k--, rest = Math.floor(rest / 128)) {
+      buf[at + k] = (rest & 127) | (k === 0 ? 0 : 128);
+    }
+    at += size;
+    this.bytes = at;
     this.elements++;
   }
 }

@@ -38,6 +38,8 @@ import { decodeZiplist, decodeZipmap } from './ziplist.js';
 const FIRST_CHECKSUM_VERSION = 5;
 /** How many records run() parses between two looks at the clock. */
 const RECORDS_PER_CLOCK_CHECK = 8;
+/** Bytes parsed between two CRC updates. */
+const CRC_STRIDE = 64 * 1024;
 
 const EOF_MESSAGE = 'Unexpected EOF reading RDB file';
 
@@ -118,6 +120,18 @@ class Cursor {
   length(): number {
     const n = this.lengthOrEncoding();
     return n >= 0 ? n : -1 - n;
+  }
+
+  /**
+   * A string that the caller only reads before the next call (a key, which
+   * becomes a JS string at once): a raw string is a view of the file, not a
+   * copy.
+   */
+  transientString(): Buffer {
+    const n = this.lengthOrEncoding();
+    if (n >= 0) return this.view(n);
+    this.pos--;
+    return this.string();
   }
 
   /** A string in any of its encodings (rdbGenericLoadStringObject), as a private Buffer. */
@@ -455,10 +469,15 @@ function guarded<T>(offset: () => number, parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof RdbFormatError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw new RdbFormatError(`Corrupt RDB data: ${message}`, offset());
+    throw asFormatError(err, offset());
   }
+}
+
+/** Any failure while parsing becomes an RdbFormatError naming the offset. */
+function asFormatError(err: unknown, offset: number): RdbFormatError {
+  if (err instanceof RdbFormatError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new RdbFormatError(`Corrupt RDB data: ${message}`, offset);
 }
 
 /** One value in RDB form starting at `offset` (type byte already read): for RESTORE. */
@@ -541,11 +560,17 @@ export class RdbReader {
     if (this.done) return true;
     let records = 0;
     for (;;) {
-      if (++records % RECORDS_PER_CLOCK_CHECK === 0 && performance.now() >= deadline) return false;
-      const record = guarded(
-        () => this.cursor.pos,
-        () => this.parseRecord(),
-      );
+      if (++records % RECORDS_PER_CLOCK_CHECK === 0 && performance.now() >= deadline) {
+        // Hash what this slice parsed, so the work stays spread over slices.
+        this.hashUpTo(this.cursor.pos);
+        return false;
+      }
+      let record: ParsedRecord;
+      try {
+        record = this.parseRecord();
+      } catch (err) {
+        throw asFormatError(err, this.cursor.pos);
+      }
       switch (record.kind) {
         case 'aux':
           handler.aux(record.field, record.value);
@@ -573,8 +598,7 @@ export class RdbReader {
     let record: ParsedRecord = OTHER;
     switch (type) {
       case RdbOpcode.Eof:
-        this.crc.update(c.data, this.hashed, c.pos);
-        this.hashed = c.pos;
+        this.hashUpTo(c.pos);
         this.readChecksum();
         return { kind: 'eof' };
       case RdbOpcode.SelectDb:
@@ -631,16 +655,22 @@ export class RdbReader {
             start,
           );
         }
-        const key = c.string();
+        const key = c.transientString();
         const value = loadObject(type, c);
         record = { kind: 'key', key, value, expireAt: this.pendingExpire };
         this.pendingExpire = 0;
         break;
       }
     }
-    this.crc.update(c.data, this.hashed, c.pos);
-    this.hashed = c.pos;
+    // The CRC catches up in strides: one call per record cost more than
+    // the hashing itself.
+    if (c.pos - this.hashed >= CRC_STRIDE) this.hashUpTo(c.pos);
     return record;
+  }
+
+  private hashUpTo(pos: number): void {
+    this.crc.update(this.cursor.data, this.hashed, pos);
+    this.hashed = pos;
   }
 
   private readChecksum(): void {

@@ -50,6 +50,7 @@ export const SMALL_CHUNK_SIZE = 4096;
 const DIRECT_WRITE = 16 * 1024;
 /** quicklist's SIZE_SAFETY_LIMIT: list-max-listpack-size -2 means 8 KB nodes. */
 const QUICKLIST_NODE_BYTES = 8192;
+const ENTRY_OVERHEAD_ESTIMATE = 8;
 /** quicklist's packed_threshold: an element this big gets a plain node of its own. */
 const PLAIN_NODE_THRESHOLD = 1 << 30;
 const INT32_MIN = -2147483648;
@@ -306,8 +307,7 @@ export function* valueEncoder(
 /**
  * A quicklist as a list of nodes filled the way RPUSH fills them with
  * list-max-listpack-size -2: a node takes an element while its estimated
- * size stays within 8 KB (_quicklistNodeAllowInsert's ziplist-style
- * overhead estimate); a 1 GB+ element becomes a plain node. The node count
+ * size stays within 8 KB; a 1 GB+ element becomes a plain node. The node count
  * comes first in the format, so the nodes are built before any is written.
  */
 function* listEncoder(out: RdbOutput, list: RedisList, compression: boolean): ValueEncoder {
@@ -323,9 +323,10 @@ function* listEncoder(out: RdbOutput, list: RedisList, compression: boolean): Va
       nodes.push({ plain: true, data: element });
       continue;
     }
+    // _quicklistNodeAllowInsert in 7.0: the node's bytes, the element and a
+    // flat 8-byte overestimate of its entry overhead must fit in 8 KB.
     if (builder.count > 0) {
-      const overhead = (sz < 254 ? 1 : 5) + (sz < 64 ? 1 : sz < 16384 ? 2 : 5);
-      if (builder.byteLength + sz + overhead > QUICKLIST_NODE_BYTES) {
+      if (builder.byteLength + sz + ENTRY_OVERHEAD_ESTIMATE > QUICKLIST_NODE_BYTES) {
         nodes.push({ plain: false, data: builder.finish() });
         builder = new ListpackBuilder();
       }
@@ -348,7 +349,7 @@ function* hashEncoder(out: RdbOutput, hash: RedisHash, compression: boolean): Va
   if (hash.encoding() === 'listpack') {
     const builder = new ListpackBuilder();
     for (const [field, value] of hash.fields.entries()) {
-      builder.append(Buffer.from(field, 'latin1'));
+      builder.appendLatin1(field);
       builder.append(value);
     }
     out.string(builder.finish(), compression);
@@ -384,7 +385,10 @@ function* zsetEncoder(out: RdbOutput, zset: RedisZSet, compression: boolean): Va
     const builder = new ListpackBuilder();
     for (const node of zset.nodes()) {
       builder.append(node.member);
-      builder.append(Buffer.from(formatScore(node.score), 'latin1'));
+      const score = node.score;
+      // An integral score prints as an integer, which the listpack stores as one.
+      if (Number.isSafeInteger(score) && !Object.is(score, -0)) builder.appendInteger(score);
+      else builder.appendLatin1(formatScore(score));
     }
     out.string(builder.finish(), compression);
     return;

@@ -225,6 +225,23 @@ export class Database {
     return entry;
   }
 
+  /**
+   * A key read from an RDB file: one map operation, no events, no dirty
+   * counting (loading is not a change). Returns false when the key already
+   * existed: the file is corrupt and the caller abandons the load, so the
+   * overwritten entry is not restored.
+   */
+  insertLoaded(key: string, value: StoredValue, expireAt: number): boolean {
+    const entry = new Entry(value, 0, -1, this.ctx.lruClock);
+    entry.snapshotGen = this.ctx.snapshotGeneration;
+    const before = this.dict.size;
+    this.dict.set(key, entry);
+    if (this.dict.size === before) return false;
+    entry.slot = this.takeSlot(key);
+    if (expireAt !== 0) this.setExpireOn(key, entry, expireAt);
+    return true;
+  }
+
   /** Signals an in-place modification of an entry obtained by lookupWrite. */
   touched(key: string, changes = 1): void {
     this.ctx.dirty += changes;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Database, Entry } from './database.js';
 import { OBJECT_TYPE_CODE, isString, typeName } from './values.js';
 
@@ -9,8 +9,10 @@ import { OBJECT_TYPE_CODE, isString, typeName } from './values.js';
  * digests together (order independent); mix in each non-empty db's index.
  */
 
+// The one-shot crypto.hash is about twice as fast as createHash() for the
+// tiny inputs DEBUG DIGEST feeds it, one per key and element.
 function sha1(data: Buffer): Buffer {
-  return createHash('sha1').update(data).digest();
+  return hash('sha1', data, 'buffer');
 }
 
 /** digest ^= SHA1(data): order-independent accumulation (sets, hash fields). */

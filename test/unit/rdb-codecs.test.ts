@@ -223,6 +223,36 @@ describe('listpack', () => {
     expect(decoded[1]!.toString()).toBe('after');
   });
 
+  it('keeps every entry intact while its buffer grows, whatever kind of entry triggers the growth', () => {
+    // Each kind of append (small int, big int, string Buffer, latin1 text)
+    // gets to be the one that outgrows the buffer: a write aimed at the
+    // buffer as it was before growing would lose that entry.
+    const rand = mulberry32(7);
+    for (let round = 0; round < 50; round++) {
+      const builder = new ListpackBuilder();
+      const expected: string[] = [];
+      const n = 1 + Math.floor(rand() * 300);
+      for (let i = 0; i < n; i++) {
+        const kind = Math.floor(rand() * 4);
+        if (kind === 0) {
+          const v = Math.floor(rand() * 128);
+          builder.appendInteger(v);
+          expected.push(String(v));
+        } else if (kind === 1) {
+          const v = Math.floor((rand() - 0.5) * 2 ** 40);
+          builder.appendInteger(v);
+          expected.push(String(v));
+        } else {
+          const text = 'x'.repeat(Math.floor(rand() * 200)) + `:${i}`;
+          if (kind === 2) builder.append(Buffer.from(text, 'latin1'));
+          else builder.appendLatin1(text);
+          expected.push(text);
+        }
+      }
+      expect(decodeListpack(builder.finish()).map((b) => b.toString('latin1'))).toEqual(expected);
+    }
+  });
+
   it('writes 65535 as the count once it does not fit', () => {
     const builder = new ListpackBuilder();
     for (let i = 0; i < 70000; i++) builder.appendInteger(i % 100);
