@@ -100,9 +100,10 @@ function restore(c: Client, argv: Buffer[]): void {
   }
   let value: StoredValue | null;
   try {
-    const decoded = decodeValue(data[0]!, data.subarray(0, data.length - 10), 1);
-    if (decoded.end !== data.length - 10) throw new RdbFormatError('trailing bytes');
-    value = decoded.value;
+    // Redis reads the value from the whole argument (rioInitWithBuffer over
+    // it), footer included, and ignores what follows the value: a body that
+    // runs into the version and checksum, or has bytes left over, still loads.
+    value = decodeValue(data[0]!, data, 1).value;
   } catch (err) {
     if (!(err instanceof RdbFormatError)) throw err;
     value = null;
@@ -113,23 +114,31 @@ function restore(c: Client, argv: Buffer[]): void {
   }
   // Replacing counts as one change, as in Redis (its dbDelete adds nothing).
   const deleted = replace && db.delete(key, false);
-  const expireAt = ttl === 0n ? 0n : absoluteTtl ? ttl : ttl + BigInt(Date.now());
+  // Redis adds a relative TTL to its clock in int64 arithmetic: a TTL near
+  // the limit wraps to a negative deadline, which counts as already past.
+  const expireAt =
+    ttl === 0n ? 0n : absoluteTtl ? ttl : BigInt.asIntN(64, ttl + BigInt(Date.now()));
   // A deadline already past only removes the replaced key, as Redis does.
   if (expireAt !== 0n && expireAt <= BigInt(c.server.keyspace.now())) {
     if (deleted) {
       c.server.keyspace.dirty++;
       c.server.notifyKeyspaceEvent(KEYSPACE_EVENT.GENERIC, 'del', key, db.id);
+      c.propagateAs = [Buffer.from('DEL'), argv[1]!];
     }
     c.reply.ok();
     return;
   }
   const entry = db.add(key, value, expireAt);
+  // Replicas get the deadline, not a TTL relative to when they apply it.
+  if (expireAt !== 0n && !absoluteTtl)
+    c.propagateAs = [...argv.slice(0, 2), Buffer.from(String(expireAt)), ...argv.slice(3), ABSTTL];
   if (idleSeconds >= 0) entry.lastAccess = c.server.keyspace.lruClock - idleSeconds * 1000;
   c.server.notifyKeyspaceEvent(KEYSPACE_EVENT.GENERIC, 'restore', key, db.id);
   c.server.signalKeyAsReady(db, key);
   c.reply.ok();
 }
 
+const ABSTTL = Buffer.from('ABSTTL');
 const GENERIC = 'generic' as const;
 
 export const dumpRestoreCommands: CommandSpec[] = [

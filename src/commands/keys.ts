@@ -349,6 +349,8 @@ function flushMode(c: Client, argv: Buffer[]): boolean {
 function flushdb(c: Client, argv: Buffer[]): void {
   if (!flushMode(c, argv)) return;
   flushDatabase(c, c.db);
+  // Propagated even when the database was already empty, as Redis 7.0 does.
+  c.forcePropagate = true;
   c.reply.ok();
 }
 
@@ -356,6 +358,9 @@ function flushall(c: Client, argv: Buffer[]): void {
   if (!flushMode(c, argv)) return;
   for (const db of c.server.keyspace.databases) flushDatabase(c, db);
   c.server.persistence.afterFlushAll();
+  // The dirty counter may have moved backwards (the save above); a flush
+  // always reaches replicas, as in Redis 7.0.
+  c.forcePropagate = true;
   c.reply.ok();
 }
 

@@ -49,11 +49,13 @@ function publish(c: Client, argv: Buffer[]): void {
     Buffer.from(channel),
   );
   // Redis forces PUBLISH to replicas (not to the AOF) although it changes no
-  // data, so subscribers on replicas get it: the replication milestone must too.
+  // data, so subscribers on replicas get it.
+  c.forcePropagate = true;
   c.reply.integer(receivers);
 }
 
 function spublish(c: Client, argv: Buffer[]): void {
+  c.forcePropagate = true;
   c.reply.integer(c.server.pubsub.publishShard(argv[1]!, argv[2]!));
 }
 

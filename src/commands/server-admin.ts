@@ -298,10 +298,7 @@ function lastsave(c: Client): void {
 }
 
 function role(c: Client): void {
-  c.reply.arrayHeader(3);
-  c.reply.bulkString('master');
-  c.reply.integer(0);
-  c.reply.arrayHeader(0);
+  c.server.replication.role(c);
 }
 
 function monitor(c: Client): void {

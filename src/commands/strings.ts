@@ -223,10 +223,15 @@ function setexGeneric(c: Client, argv: Buffer[], unitFlag: number, name: string)
   const key = keyOf(argv[1]!);
   const entry = c.db.set(key, Buffer.from(argv[3]!));
   c.db.setExpire(key, entry, expireAt);
+  // As SET EX: replicas must see the absolute time.
+  c.propagateAs = [SET, argv[1]!, argv[3]!, PXAT_ARG, Buffer.from(String(expireAt))];
   notify(c, STRING_EVENT, 'set', key);
   notify(c, GENERIC_EVENT, 'expire', key);
   c.reply.ok();
 }
+
+const SET = Buffer.from('SET');
+const PXAT_ARG = Buffer.from('PXAT');
 
 function getset(c: Client, argv: Buffer[]): void {
   const key = keyOf(argv[1]!);
@@ -253,6 +258,7 @@ function getdel(c: Client, argv: Buffer[]): void {
   if (value === null) return;
   c.reply.bulk(value);
   c.db.delete(key);
+  c.propagateAs = [Buffer.from('DEL'), argv[1]!];
   notify(c, GENERIC_EVENT, 'del', key);
 }
 
@@ -275,14 +281,18 @@ function getex(c: Client, argv: Buffer[]): void {
     expireAt = at;
   }
   c.reply.bulk(value);
+  // Replicas get the effect: DEL, PEXPIREAT <absolute ms> or PERSIST.
   if ((parsed.flags & (EXAT | PXAT)) !== 0 && expireAt <= c.server.keyspace.now()) {
     db.delete(key);
+    c.propagateAs = [Buffer.from('DEL'), argv[1]!];
     notify(c, GENERIC_EVENT, 'del', key);
   } else if (expireAt !== 0n) {
     db.setExpire(key, entry, expireAt);
+    c.propagateAs = [Buffer.from('PEXPIREAT'), argv[1]!, Buffer.from(String(expireAt))];
     notify(c, GENERIC_EVENT, 'expire', key);
   } else if ((parsed.flags & PERSIST) !== 0) {
     if (db.persist(key, entry)) notify(c, GENERIC_EVENT, 'persist', key);
+    c.propagateAs = [Buffer.from('PERSIST'), argv[1]!];
   }
 }
 

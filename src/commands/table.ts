@@ -10,6 +10,7 @@ import { setCommands } from './sets.js';
 import { sortedSetCommands } from './sorted-sets.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
+import { replicationCommands } from './replication.js';
 
 /**
  * The command table: every family declares its commands as data and this is
@@ -28,6 +29,7 @@ export const ALL_COMMAND_SPECS: readonly CommandSpec[] = [
   ...sortedSetCommands,
   ...transactionCommands,
   ...pubsubCommands,
+  ...replicationCommands,
 ];
 
 export class CommandTable {

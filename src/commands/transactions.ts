@@ -44,10 +44,8 @@ function exec(c: Client): void {
   c.reply.arrayHeader(transaction.queue.length);
   for (const queued of transaction.queue) call(server, c, queued.cmd, queued.argv);
   c.denyBlocking = false;
-  // Replication hooks in here: when the queued commands changed the dataset,
-  // their effects reach the backlog and replicas wrapped in one MULTI ... EXEC
-  // block (call() must then hold back the per-command propagation), so a
-  // replica applies the transaction atomically too.
+  // The queued commands' effects were collected by the propagator as they
+  // ran; when EXEC's own call() ends they go out as one MULTI ... EXEC block.
   discardTransaction(c);
 }
 

@@ -5,7 +5,7 @@ import type { StoredValue } from '../store/values.js';
 import { RdbFormatError } from './rdb-format.js';
 import { RdbReader, type RdbRecordHandler } from './rdb-reader.js';
 import { encodeKeyspaceSync, type RdbAuxInfo } from './rdb-writer.js';
-import { Snapshot } from './snapshot.js';
+import { Snapshot, type SnapshotSink } from './snapshot.js';
 import { RdbFileSink, RdbSaveError, writeRdbFileSync } from './file-sink.js';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed save, automatic retries wait this long. */
@@ -47,6 +47,13 @@ export class Persistence {
   private snapshotStartedAt = 0;
   /** The dirty counter when the running snapshot started: what a success clears. */
   private dirtyAtSnapshotStart = 0;
+  /**
+   * Told when the running snapshot ends, however it ends (success, failure,
+   * or killed by FLUSHALL/SHUTDOWN): replication waits on it.
+   */
+  private snapshotListener: ((err: Error | null) => void) | null = null;
+  /** The running snapshot writes to replica sockets, not to dbfilename. */
+  private snapshotToSockets = false;
   /** Copy-on-write bytes of the last finished snapshot (rdb_last_cow_size). */
   lastCowBytes = 0;
   lastLoadKeysLoaded = 0;
@@ -61,6 +68,11 @@ export class Persistence {
 
   get runningSnapshot(): Snapshot | null {
     return this.snapshot;
+  }
+
+  /** Whether the running snapshot is a diskless replication transfer. */
+  get snapshotTargetsSockets(): boolean {
+    return this.snapshot !== null && this.snapshotToSockets;
   }
 
   get snapshotStartTime(): number {
@@ -126,7 +138,7 @@ export class Persistence {
    * Starts a background save. Returns false when one is already running (the
    * caller decides between an error and scheduling one).
    */
-  startBackgroundSave(): boolean {
+  startBackgroundSave(replication?: ReplicationSave): boolean {
     if (this.snapshot !== null) return false;
     const server = this.server;
     this.lastBgsaveTry = Date.now();
@@ -135,10 +147,12 @@ export class Persistence {
     const sink = new RdbFileSink(this.dir, this.filename, tempName);
     const snapshot = new Snapshot(server.keyspace, sink, {
       ...this.writeOptions(),
-      aux: this.auxInfo(),
+      aux: { ...this.auxInfo(), ...replication?.aux },
       keySaveDelayUs: server.config.get('rdb-key-save-delay'),
       onFinished: (err) => this.backgroundSaveDone(snapshot, err),
     });
+    this.snapshotListener = replication?.onDone ?? null;
+    this.snapshotToSockets = false;
     this.snapshot = snapshot;
     this.snapshotStartedAt = Date.now();
     this.dirtyAtSnapshotStart = server.keyspace.dirty;
@@ -147,8 +161,38 @@ export class Persistence {
     return true;
   }
 
+  /**
+   * A diskless replication transfer (repl-diskless-sync): the same
+   * point-in-time snapshot, written to `sink` (the replicas' sockets)
+   * instead of a file. It counts as the one background save in progress, as
+   * Redis's RDB child does, but its end changes nothing about LASTSAVE or
+   * the dirty counter.
+   */
+  startSocketSnapshot(sink: SnapshotSink, replication: ReplicationSave): boolean {
+    if (this.snapshot !== null) return false;
+    const server = this.server;
+    const snapshot = new Snapshot(server.keyspace, sink, {
+      ...this.writeOptions(),
+      aux: { ...this.auxInfo(), ...replication.aux },
+      keySaveDelayUs: server.config.get('rdb-key-save-delay'),
+      onFinished: (err) => {
+        if (this.snapshot !== snapshot) return;
+        const listener = this.snapshotListener;
+        this.detachSnapshot(snapshot);
+        listener?.(err);
+      },
+    });
+    this.snapshotListener = replication.onDone;
+    this.snapshotToSockets = true;
+    this.snapshot = snapshot;
+    this.snapshotStartedAt = Date.now();
+    snapshot.start();
+    return true;
+  }
+
   private backgroundSaveDone(snapshot: Snapshot, err: Error | null): void {
     if (this.snapshot !== snapshot) return;
+    const listener = this.snapshotListener;
     this.detachSnapshot(snapshot);
     this.lastBgsaveSeconds = Math.floor((Date.now() - this.snapshotStartedAt) / 1000);
     const server = this.server;
@@ -166,11 +210,14 @@ export class Persistence {
       server.log.warning('Background saving error');
       this.lastBgsaveStatus = 'err';
     }
+    listener?.(err);
   }
 
   private detachSnapshot(snapshot: Snapshot): void {
     this.lastCowBytes = snapshot.cowPeakBytes;
     this.snapshot = null;
+    this.snapshotListener = null;
+    this.snapshotToSockets = false;
     if (this.server.keyspace.activeSnapshot === snapshot)
       this.server.keyspace.activeSnapshot = null;
   }
@@ -183,8 +230,11 @@ export class Persistence {
   killBackgroundSave(): boolean {
     const snapshot = this.snapshot;
     if (snapshot === null) return false;
+    const listener = this.snapshotListener;
     this.detachSnapshot(snapshot);
-    snapshot.abort(new Error('Background save aborted'));
+    const reason = new Error('Background save aborted');
+    snapshot.abort(reason);
+    listener?.(reason);
     return true;
   }
 
@@ -360,13 +410,13 @@ export class Persistence {
           return;
         }
         const name = key.latin1Slice(0, key.length);
-        if (db.peek(name) !== undefined) {
-          if (!replaceExisting) {
-            throw new RdbFormatError(`Duplicate key '${name}' found in RDB file`, reader.offset);
-          }
-          db.delete(name);
+        if (replaceExisting) {
+          // DEBUG RELOAD MERGE: the loaded key wins, through the ordinary path.
+          db.delete(name, false);
+          db.add(name, value, expireAt);
+        } else if (!db.insertLoaded(name, value, expireAt)) {
+          throw new RdbFormatError(`Duplicate key '${name}' found in RDB file`, reader.offset);
         }
-        db.add(name, value, expireAt);
         counts.loaded++;
       },
     };
@@ -443,6 +493,12 @@ export class Persistence {
     }
     return lines;
   }
+}
+
+/** What replication adds to a background save: its aux fields and an end notice. */
+export interface ReplicationSave {
+  aux: Partial<RdbAuxInfo>;
+  onDone: (err: Error | null) => void;
 }
 
 interface LoadJob {

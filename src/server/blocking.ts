@@ -238,9 +238,9 @@ export class BlockingRegistry {
     const elapsedMs = performance.now() - started;
     c.db = previousDb;
     c.reply.muted = muted;
-    // Replication hooks in here for clients served outside their own call():
-    // c.propagateAs (LPOP key, LMOVE..., ZPOPMIN key) is what replicas must
-    // apply, wrapped in MULTI/EXEC like Redis's also-propagate of the serve.
+    // Served outside its own call(): c.propagateAs (LPOP key, LMOVE...,
+    // ZPOPMIN key) is what replicas must apply, in the blocking db.
+    if (c.propagateAs !== null) this.server.replication.propagator.also(state.db.id, c.propagateAs);
     c.propagateAs = null;
     this.finish(c, state, elapsedMs);
   }

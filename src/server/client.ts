@@ -6,6 +6,7 @@ import type { Command } from '../commands/types.js';
 import type { Server } from './server.js';
 import type { MultiState, WatchedKey } from './multi.js';
 import type { BlockState } from './blocking.js';
+import type { Replica } from '../replication/master.js';
 
 /** Output-buffer-limit classes, as `client-output-buffer-limit` names them. */
 export type ClientClass = 'normal' | 'replica' | 'pubsub';
@@ -42,6 +43,14 @@ export class Client {
    * instead of argv and clears it.
    */
   propagateAs: Buffer[] | null = null;
+  /**
+   * Set by a handler whose command must reach replicas although it may have
+   * changed nothing (PUBLISH, FLUSHALL of an empty dataset): Redis's
+   * forceCommandPropagation. Cleared by the dispatcher.
+   */
+  forcePropagate = false;
+  /** Replication state once the client said REPLCONF or SYNC/PSYNC (a replica). */
+  replica: Replica | null = null;
   /** A command held back by CLIENT PAUSE, run when the pause ends. */
   heldArgv: Buffer[] | null = null;
   /**
@@ -126,7 +135,7 @@ export class Client {
       this.close();
       return;
     }
-    this.server.enforceOutputLimits(this);
+    this.server.enforceOutputLimits(this, this.replica?.pendingBytes ?? 0);
   }
 
   /** Queues this client to be flushed at the end of the current event-loop turn. */

@@ -42,6 +42,7 @@ export function startCron(server: Server): Cron {
     server.unpauseIfExpired(now);
     closeTimedOutClients(server, now);
     server.persistence.cron(now);
+    server.replication.cron(now);
     if (server.activeExpireEnabled && server.keyspace.expireOnAccess) {
       expireBudget = (1000 / server.config.get('hz')) * 0.25;
       if (!expireSliceQueued) runExpireSlice();

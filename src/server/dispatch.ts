@@ -23,8 +23,8 @@ import type { MultiState } from './multi.js';
  *  13. CLIENT PAUSE holds the client
  *  14. MULTI queueing
  *
- * then call(): run the handler, count it, feed MONITOR, and (once replication
- * exists) propagate the command's effect when it changed the dataset.
+ * then call(): run the handler, propagate the command's effect when it
+ * changed the dataset (replication/propagate.ts), count it, feed MONITOR.
  *
  * Every rejection inside MULTI also aborts the transaction (EXECABORT), as
  * Redis's rejectCommand does.
@@ -168,11 +168,33 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
   const skipThis = !outerMuted && !c.denyBlocking && c.skipNextReply;
   c.reply.muted = outerMuted || skipThis || c.replyMode === 'off';
   const froze = keyspace.freezeTime();
+  // Propagation bookkeeping only while a backlog exists; otherwise one
+  // boolean read is all replication costs a command.
+  const propagator = server.replication.propagator;
+  const tracking = propagator.active;
+  let dirtyBefore = 0;
+  let expiredBefore = 0;
+  if (tracking) {
+    dirtyBefore = keyspace.dirty;
+    expiredBefore = propagator.expiredCount;
+    propagator.enter();
+  }
   // Inside a read batch the previous command's end is this one's start, so
   // the clock is read once per command (the gap, parsing and dispatch, is
   // counted with the command, as part of serving it).
   const started = server.batchClock !== 0 ? server.batchClock : performance.now();
   handler(c, argv);
+  if (tracking) {
+    // Keys the command found expired are propagated as DELs of their own;
+    // only its own changes make it a write. A command that blocked changed
+    // nothing yet.
+    const changed =
+      c.blocked === null &&
+      (c.forcePropagate ||
+        keyspace.dirty - dirtyBefore - (propagator.expiredCount - expiredBefore) > 0);
+    propagator.leave(changed, c.db.id, c.propagateAs ?? argv, cmd.fullName === 'exec');
+  }
+  c.forcePropagate = false;
   const ended = performance.now();
   if (server.batchClock !== 0) server.batchClock = ended;
   const elapsedUs = Math.round((ended - started) * 1000);
@@ -205,8 +227,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
   ) {
     server.slowlog.record(c, argv, elapsedUs, server.config.get('slowlog-max-len'));
   }
-  // Replication hooks in here: when the command changed the dataset, its
-  // effect (c.propagateAs or argv) goes to the backlog and replicas.
+  // Propagation happened right after the handler (see above).
   c.propagateAs = null;
 }
 

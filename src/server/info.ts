@@ -210,9 +210,9 @@ function statsSection(server: Server): string[] {
     'instantaneous_input_repl_kbps:0.00',
     'instantaneous_output_repl_kbps:0.00',
     `rejected_connections:${s.rejectedConnections}`,
-    'sync_full:0',
-    'sync_partial_ok:0',
-    'sync_partial_err:0',
+    `sync_full:${server.replication.syncFull}`,
+    `sync_partial_ok:${server.replication.syncPartialOk}`,
+    `sync_partial_err:${server.replication.syncPartialErr}`,
     `expired_keys:${k.expiredKeys}`,
     'expired_stale_perc:0.00',
     'expired_time_cap_reached_count:0',
@@ -250,19 +250,7 @@ function statsSection(server: Server): string[] {
 }
 
 function replicationSection(server: Server): string[] {
-  return [
-    'role:master',
-    'connected_slaves:0',
-    'master_failover_state:no-failover',
-    `master_replid:${server.replicationId}`,
-    'master_replid2:0000000000000000000000000000000000000000',
-    'master_repl_offset:0',
-    'second_repl_offset:-1',
-    'repl_backlog_active:0',
-    `repl_backlog_size:${server.config.get('repl-backlog-size')}`,
-    'repl_backlog_first_byte_offset:0',
-    'repl_backlog_histlen:0',
-  ];
+  return server.replication.infoLines();
 }
 
 function cpuSection(): string[] {

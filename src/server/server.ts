@@ -19,6 +19,7 @@ import { WatchRegistry, discardTransaction } from './multi.js';
 import { BlockingRegistry } from './blocking.js';
 import { KEYSPACE_EVENT } from '../config/options.js';
 import { Persistence } from '../persistence/persistence.js';
+import { ReplicationMaster } from '../replication/master.js';
 
 /** The Redis version we are compatible with; clients check it for features. */
 export const REDIS_VERSION = '7.0.15';
@@ -96,8 +97,8 @@ export class Server {
   readonly persistence: Persistence = new Persistence(this);
   memoryPeak = 0;
   readonly memoryAtStartup = process.memoryUsage().heapUsed;
-  /** This server's replication id (INFO master_replid), random at start. */
-  readonly replicationId = randomBytes(20).toString('hex');
+  /** The master side of replication: ids, offsets, backlog, replicas, propagation. */
+  readonly replication: ReplicationMaster = new ReplicationMaster(this);
   /** Called once requestShutdown has saved; main.ts closes everything and exits. */
   onShutdownRequest: (() => void) | null = null;
   /** DEBUG SET-ACTIVE-EXPIRE switches the cron's expiry cycle off for tests. */
@@ -131,6 +132,7 @@ export class Server {
         }
       },
       keyExpired: (db, key) => {
+        this.replication.propagator.expired(db.id, key);
         this.notifyKeyspaceEvent(KEYSPACE_EVENT.EXPIRED, 'expired', key, db.id);
       },
       keyMissed: (db, key) => {
@@ -443,6 +445,7 @@ export class Server {
     if (c.multi !== null || c.watched.length > 0) discardTransaction(c);
     if (c.subscribed) this.pubsub.unsubscribeAll(c);
     if (c.blocked !== null) this.blocking.forget(c);
+    if (c.replica !== null) this.replication.clientGone(c);
     this.monitors.delete(c);
     this.pendingFlush.delete(c);
     const held = this.pausedClients.indexOf(c);
@@ -453,10 +456,11 @@ export class Server {
    * client-output-buffer-limit: a client whose unsent output passes the hard
    * limit, or stays over the soft limit for the configured seconds, is closed.
    */
-  enforceOutputLimits(c: Client): void {
+  enforceOutputLimits(c: Client, heldBytes = 0): void {
     const limits = this.config.get('client-output-buffer-limit')[c.clientClass];
     if (limits.hard === 0 && limits.soft === 0) return;
-    const used = c.socket.writableLength;
+    // heldBytes: output kept outside the socket (a syncing replica's stream).
+    const used = c.socket.writableLength + heldBytes;
     let exceeded = limits.hard !== 0 && used >= limits.hard;
     if (!exceeded && limits.soft !== 0 && used >= limits.soft) {
       const now = Date.now();
@@ -614,6 +618,10 @@ export class Server {
         return null;
       });
     }
+    this.config.onApply('repl-backlog-size', (value) => {
+      this.replication.resizeBacklog(value);
+      return null;
+    });
     this.config.onApply('hz', () => {
       this.cron?.reschedule();
       return null;

@@ -1,0 +1,113 @@
+import type { Client } from '../server/client.js';
+import type { CommandSpec } from './types.js';
+
+/**
+ * The commands a replica speaks to its master: SYNC, PSYNC and REPLCONF.
+ * The replication state they drive lives in replication/master.ts; these
+ * handlers only parse and route.
+ */
+
+function sync(c: Client, argv: Buffer[]): void {
+  c.server.replication.sync(c, argv);
+}
+
+/**
+ * REPLCONF <option> <value> [<option> <value> ...]: the handshake
+ * (listening-port, ip-address, capa) and, once replicating, ACK <offset>
+ * and GETACK. ACK and GETACK get no reply, as in Redis.
+ */
+function replconf(c: Client, argv: Buffer[]): void {
+  if (argv.length % 2 === 0) {
+    c.reply.error('ERR syntax error');
+    return;
+  }
+  const replication = c.server.replication;
+  for (let i = 1; i < argv.length; i += 2) {
+    const option = argv[i]!.toString('latin1').toLowerCase();
+    const value = argv[i + 1]!.toString('latin1');
+    switch (option) {
+      case 'listening-port': {
+        const port = parseInteger(value);
+        if (port === null) {
+          c.reply.error('ERR value is not an integer or out of range');
+          return;
+        }
+        replication.replicaOf(c).listeningPort = port;
+        break;
+      }
+      case 'ip-address':
+        replication.replicaOf(c).announcedIp = value;
+        break;
+      case 'capa': {
+        const r = replication.replicaOf(c);
+        const capa = value.toLowerCase();
+        if (capa === 'eof') r.capaEof = true;
+        else if (capa === 'psync2') r.capaPsync2 = true;
+        break;
+      }
+      case 'ack': {
+        const offset = parseInteger(value);
+        if (offset !== null) replication.ack(c, offset);
+        return;
+      }
+      case 'getack':
+        // Only a replica answers GETACK (to its master); a master ignores it.
+        return;
+      case 'rdb-only':
+        // redis-cli --rdb: the connection ends after the snapshot.
+        replication.replicaOf(c).rdbOnly = value === '1';
+        break;
+      case 'rdb-filter-only':
+        // Filters only exclude functions, which resplica never has.
+        break;
+      default:
+        c.reply.error(`ERR Unrecognized REPLCONF option: ${argv[i]!.toString('latin1')}`);
+        return;
+    }
+  }
+  c.reply.ok();
+}
+
+function parseInteger(text: string): number | null {
+  if (!/^-?\d{1,18}$/.test(text)) return null;
+  return Number(text);
+}
+
+const SERVER = 'server' as const;
+const NO_KEYS = { firstKey: 0, lastKey: 0, step: 0 } as const;
+
+export const replicationCommands: readonly CommandSpec[] = [
+  {
+    name: 'sync',
+    arity: 1,
+    flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '1.0.0',
+    complexity: 'undefined',
+    summary: 'Internal command used for replication',
+    handler: sync,
+  },
+  {
+    name: 'psync',
+    arity: -3,
+    flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '2.8.0',
+    complexity: 'undefined',
+    summary: 'Internal command used for replication',
+    handler: sync,
+  },
+  {
+    name: 'replconf',
+    arity: -1,
+    flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '3.0.0',
+    complexity: 'O(1)',
+    summary: 'An internal command for configuring the replication stream',
+    handler: replconf,
+  },
+];
