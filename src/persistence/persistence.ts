@@ -143,7 +143,10 @@ export class Persistence {
     const server = this.server;
     this.lastBgsaveTry = Date.now();
     this.saves++;
-    const tempName = `temp-${process.pid}.rdb`;
+    // Not SAVE's temp-<pid>.rdb: a SAVE (DEBUG RELOAD) during a BGSAVE must
+    // not replace the file the BGSAVE is writing, as Redis's parent and
+    // child use their own pids.
+    const tempName = `temp-bg-${process.pid}.rdb`;
     const sink = new RdbFileSink(this.dir, this.filename, tempName);
     const snapshot = new Snapshot(server.keyspace, sink, {
       ...this.writeOptions(),
@@ -224,8 +227,8 @@ export class Persistence {
 
   /**
    * Stops a running background save without marking it failed (Redis kills
-   * its child with SIGUSR1, which is not an error): FLUSHALL, SHUTDOWN, DEBUG
-   * RELOAD. Returns whether one was running.
+   * its child with SIGUSR1, which is not an error): FLUSHALL and SHUTDOWN.
+   * Returns whether one was running.
    */
   killBackgroundSave(): boolean {
     const snapshot = this.snapshot;

@@ -191,6 +191,23 @@ describe('RDB persistence', () => {
     expect(infoField(done, 'rdb_last_bgsave_status')).toBe('ok');
   }, 25_000);
 
+  it("a SAVE during a BGSAVE (DEBUG RELOAD) does not take the background save's file", async () => {
+    const dir = tempDir();
+    const s = await start(dir);
+    const c = await connect(s);
+    await fillKeys(c, 200);
+    const before = await digest(c);
+    expect(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000')).toBe('+OK\r\n');
+    expect(await c.call('BGSAVE')).toBe('+Background saving started\r\n');
+    expect(await c.call('DEBUG', 'RELOAD')).toBe('+OK\r\n');
+    expect(await digest(c)).toBe(before);
+    const done = await waitInfo(c, 'rdb_bgsave_in_progress', '0', 15_000);
+    expect(infoField(done, 'rdb_last_bgsave_status')).toBe('ok');
+    await s.stop();
+    const t = await start(dir, [], { logfile: path.join(dir, 'log2') });
+    expect(await digest(await connect(t))).toBe(before);
+  }, 25_000);
+
   it('a save point fires a background save after enough changes', async () => {
     const dir = tempDir();
     const logfile = path.join(dir, 'log');
@@ -234,7 +251,7 @@ describe('RDB persistence', () => {
     const root = realpathSync(dir);
     expect(log).toMatch(
       new RegExp(
-        `Error moving temp DB file temp-\\d+\\.rdb on the final destination dump\\.rdb ` +
+        `Error moving temp DB file temp-bg-\\d+\\.rdb on the final destination dump\\.rdb ` +
           `\\(in server root dir ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\): Is a directory`,
       ),
     );
