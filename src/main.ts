@@ -175,6 +175,8 @@ async function main(argv: string[]): Promise<void> {
   }
   // Same lines, order and conditions as redis-server, which scripts wait for.
   if (server.tcpPort !== 0) log.notice('Ready to accept connections');
+  const master = config.get('replicaof');
+  if (master !== null) server.replicaLink.startFromConfig(master.host, master.port);
   if (unixSocket !== '')
     log.notice(`The server is now ready to accept connections at ${unixSocket}`);
 }

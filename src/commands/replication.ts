@@ -2,9 +2,10 @@ import type { Client } from '../server/client.js';
 import type { CommandSpec } from './types.js';
 
 /**
- * The commands a replica speaks to its master: SYNC, PSYNC and REPLCONF.
- * The replication state they drive lives in replication/master.ts; these
- * handlers only parse and route.
+ * The commands a replica speaks to its master (SYNC, PSYNC, REPLCONF) and
+ * the ones that make this server a replica or a master (REPLICAOF, SLAVEOF).
+ * The state they drive lives in replication/master.ts and
+ * replication/replica-link.ts; these handlers only parse and route.
  */
 
 function sync(c: Client, argv: Buffer[]): void {
@@ -51,7 +52,8 @@ function replconf(c: Client, argv: Buffer[]): void {
         return;
       }
       case 'getack':
-        // Only a replica answers GETACK (to its master); a master ignores it.
+        // Only a replica answers GETACK, and only to its master.
+        if (c.clientClass === 'master') c.server.replicaLink.sendAck();
         return;
       case 'rdb-only':
         // redis-cli --rdb: the connection ends after the snapshot.
@@ -67,6 +69,53 @@ function replconf(c: Client, argv: Buffer[]): void {
   }
   c.reply.ok();
 }
+
+/**
+ * REPLICAOF host port / REPLICAOF NO ONE (replicaofCommand), with Redis
+ * 7.0's replies; the log names the client that asked.
+ */
+function replicaof(c: Client, argv: Buffer[]): void {
+  const server = c.server;
+  const link = server.replicaLink;
+  const host = argv[1]!.toString();
+  const portText = argv[2]!.toString('latin1');
+  if (host.toLowerCase() === 'no' && portText.toLowerCase() === 'one') {
+    if (link.isReplica) {
+      link.unsetMaster();
+      server.log.notice(`MASTER MODE enabled (user request from '${server.describeClient(c)}')`);
+    }
+    c.reply.ok();
+    return;
+  }
+  // It would flush every replica, the asking one included.
+  if (c.clientClass === 'replica') {
+    c.reply.error('ERR Command is not valid when client is a replica.');
+    return;
+  }
+  const port = parseInteger(portText);
+  if (port === null || port < 0 || port > 65535) {
+    c.reply.error('ERR Invalid master port');
+    return;
+  }
+  if (
+    link.isReplica &&
+    link.masterHost!.toLowerCase() === host.toLowerCase() &&
+    link.masterPort === port
+  ) {
+    server.log.notice(
+      'REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.',
+    );
+    c.reply.raw(ALREADY_CONNECTED);
+    return;
+  }
+  link.setMaster(host, port);
+  server.log.notice(
+    `REPLICAOF ${host}:${port} enabled (user request from '${server.describeClient(c)}')`,
+  );
+  c.reply.ok();
+}
+
+const ALREADY_CONNECTED = Buffer.from('+OK Already connected to specified master\r\n');
 
 function parseInteger(text: string): number | null {
   if (!/^-?\d{1,18}$/.test(text)) return null;
@@ -98,6 +147,28 @@ export const replicationCommands: readonly CommandSpec[] = [
     complexity: 'undefined',
     summary: 'Internal command used for replication',
     handler: sync,
+  },
+  {
+    name: 'replicaof',
+    arity: 3,
+    flags: ['admin', 'noscript', 'stale', 'no_async_loading'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '5.0.0',
+    complexity: 'O(1)',
+    summary: 'Make the server a replica of another instance, or promote it as master.',
+    handler: replicaof,
+  },
+  {
+    name: 'slaveof',
+    arity: 3,
+    flags: ['admin', 'noscript', 'stale', 'no_async_loading'],
+    ...NO_KEYS,
+    group: SERVER,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    summary: 'Make the server a replica of another instance, or promote it as master.',
+    handler: replicaof,
   },
   {
     name: 'replconf',

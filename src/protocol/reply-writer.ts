@@ -36,8 +36,8 @@ export class ReplyWriter {
    * every public encoder so a silenced command leaves no bytes behind.
    */
   muted = false;
-  /** Told each error code (`ERR`, `WRONGTYPE`), for INFO errorstats. */
-  onError: ((code: string) => void) | null = null;
+  /** Told each error code (`ERR`, `WRONGTYPE`) and its whole text, for INFO errorstats and logs. */
+  onError: ((code: string, message: string) => void) | null = null;
 
   private buf: Buffer | null = null;
   private start = 0;
@@ -96,7 +96,7 @@ export class ReplyWriter {
     this.errorCount++;
     if (this.onError !== null) {
       const space = clean.indexOf(' ');
-      this.onError(space === -1 ? clean : clean.slice(0, space));
+      this.onError(space === -1 ? clean : clean.slice(0, space), clean);
     }
     if (this.muted) return;
     // latin1: user bytes quoted in errors go back out exactly as received.

@@ -161,6 +161,8 @@ export class ReplicationMaster implements StreamTarget {
   private job: SyncJob | null = null;
   private lastPing = 0;
   private lastNewline = 0;
+  /** Set while this server is a replica (see setProxying). */
+  private proxying = false;
 
   constructor(private readonly server: Server) {
     this.propagator = new Propagator(this);
@@ -228,6 +230,12 @@ export class ReplicationMaster implements StreamTarget {
     const existing = c.replica;
     // A replica's repeated SYNC is ignored, as Redis does.
     if (existing !== null && existing.state !== 'handshake') return;
+    // A replica serves sub-replicas only the history it holds in full.
+    const link = this.server.replicaLink;
+    if (link.isReplica && link.state !== 'connected') {
+      c.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
+      return;
+    }
     const r = this.replicaOf(c);
     this.log.notice(`Replica ${r.name} asks for synchronization`);
     const isPsync = argv[0]!.toString('latin1').toLowerCase() === 'psync';
@@ -303,8 +311,62 @@ export class ReplicationMaster implements StreamTarget {
       this.server.config.get('repl-backlog-size'),
       this.masterReplOffset,
     );
-    this.propagator.active = true;
+    this.propagator.active = !this.proxying;
     this.propagator.streamDb = -1;
+  }
+
+  /**
+   * A replica proxies its master's stream (feedProxy) and encodes nothing
+   * of its own: only a top-level master propagates, so that every node of
+   * a chain holds byte-identical history (replicationFeedSlaves returns at
+   * once on a replica).
+   */
+  setProxying(on: boolean): void {
+    this.proxying = on;
+    this.propagator.reset();
+    this.propagator.active = !on && this.backlog !== null;
+    // A promoted replica's next command says its database.
+    this.propagator.streamDb = -1;
+  }
+
+  /** The master's bytes, as applied by this replica (replicationFeedStreamFromMasterStream). */
+  feedProxy(bytes: Buffer): void {
+    if (this.backlog === null) this.createBacklog();
+    this.feed(bytes);
+  }
+
+  /** After a full sync from our master: its id and offset are now ours. */
+  adoptHistory(replid: string, offset: number): void {
+    this.replid = replid;
+    this.clearReplid2();
+    this.masterReplOffset = offset;
+    this.backlog = null;
+    this.createBacklog();
+  }
+
+  /** replicationAttachToNewMaster: the old history cannot be served any more. */
+  freeBacklog(): void {
+    this.backlog = null;
+    this.propagator.active = false;
+    this.propagator.reset();
+  }
+
+  /**
+   * shiftReplicationId, at a promotion: the history so far stays valid
+   * under the old id up to offset + 1, so former peers can PSYNC with it.
+   */
+  shiftReplicationId(): void {
+    this.replid2 = this.replid;
+    this.secondReplOffset = this.masterReplOffset + 1;
+    this.replid = randomBytes(20).toString('hex');
+    this.log.warning(
+      `Setting secondary replication ID to ${this.replid2}, valid up to offset: ${this.secondReplOffset}. New replication ID is ${this.replid}`,
+    );
+  }
+
+  /** disconnectSlaves: they come back and PSYNC against the new state. */
+  disconnectReplicas(): void {
+    for (const r of this.replicas.slice()) r.client.kill();
   }
 
   private clearReplid2(): void {
@@ -395,7 +457,14 @@ export class ReplicationMaster implements StreamTarget {
       replicas: new Set(),
     };
     for (const r of chosen) this.setupFullResync(r, job);
-    const aux = { replId: this.replid, replOffset: job.offset, replStreamDb: 0 };
+    // A replica's stream goes on in its master's database without a SELECT:
+    // the sub-replica starts there (rdbPopulateSaveInfo).
+    const link = this.server.replicaLink;
+    const aux = {
+      replId: this.replid,
+      replOffset: job.offset,
+      replStreamDb: link.isReplica ? link.streamDb : 0,
+    };
     const persistence = this.server.persistence;
     let started: boolean;
     if (socket) {
@@ -583,6 +652,7 @@ export class ReplicationMaster implements StreamTarget {
     const ttl = config.get('repl-backlog-ttl');
     if (
       this.backlog !== null &&
+      !this.proxying &&
       this.replicas.length === 0 &&
       ttl > 0 &&
       now - this.noReplicasSince > ttl * 1000
@@ -618,7 +688,9 @@ export class ReplicationMaster implements StreamTarget {
 
   /** INFO replication for a master, in Redis 7.0's fields. */
   infoLines(): string[] {
-    const lines = ['role:master', `connected_slaves:${this.replicas.length}`];
+    const link = this.server.replicaLink;
+    const lines = link.isReplica ? link.infoLines() : ['role:master'];
+    lines.push(`connected_slaves:${this.replicas.length}`);
     const now = Date.now();
     this.replicas.forEach((r, i) => {
       const state =
@@ -644,6 +716,10 @@ export class ReplicationMaster implements StreamTarget {
 
   /** ROLE for a master: offset and [ip, port, acked offset] per replica. */
   role(c: Client): void {
+    if (this.server.replicaLink.isReplica) {
+      this.server.replicaLink.role(c);
+      return;
+    }
     const r = c.reply;
     r.arrayHeader(3);
     r.bulkString('master');

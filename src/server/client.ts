@@ -8,8 +8,11 @@ import type { MultiState, WatchedKey } from './multi.js';
 import type { BlockState } from './blocking.js';
 import type { Replica } from '../replication/master.js';
 
-/** Output-buffer-limit classes, as `client-output-buffer-limit` names them. */
-export type ClientClass = 'normal' | 'replica' | 'pubsub';
+/**
+ * Client types, as CLIENT LIST TYPE names them; 'master' (the replication
+ * stream from our master) uses the 'normal' output-buffer limits.
+ */
+export type ClientClass = 'normal' | 'replica' | 'pubsub' | 'master';
 
 /** CLIENT REPLY modes. */
 export type ReplyMode = 'on' | 'off' | 'skip';

@@ -20,6 +20,7 @@ export function startCron(server: Server): Cron {
   let timer: NodeJS.Timeout | null = null;
   let expireBudget = 0;
   let expireSliceQueued = false;
+  let lastReplicaCron = 0;
 
   const runExpireSlice = (): void => {
     expireSliceQueued = false;
@@ -43,6 +44,11 @@ export function startCron(server: Server): Cron {
     closeTimedOutClients(server, now);
     server.persistence.cron(now);
     server.replication.cron(now);
+    if (now - lastReplicaCron >= 1000) {
+      // replicationCron runs once a second, whatever hz says.
+      lastReplicaCron = now;
+      server.replicaLink.cron(now);
+    }
     if (server.activeExpireEnabled && server.keyspace.expireOnAccess) {
       expireBudget = (1000 / server.config.get('hz')) * 0.25;
       if (!expireSliceQueued) runExpireSlice();

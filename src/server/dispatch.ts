@@ -15,10 +15,10 @@ import type { MultiState } from './multi.js';
  *   5. transaction context (no_multi commands refused inside MULTI)
  *   6. out-of-memory (maxmemory, denyoom)      - not implemented
  *   7. failed background save (MISCONF: writes and PING)
- *   8. min-replicas (NOREPLICAS)               - replication milestone
- *   9. read-only replica (READONLY)            - replication milestone
+ *   8. min-replicas (NOREPLICAS)               - not implemented
+ *   9. read-only replica (READONLY)
  *  10. subscribed-client context (RESP2)
- *  11. stale replica (MASTERDOWN)              - replication milestone
+ *  11. stale replica (MASTERDOWN)
  *  12. loading (LOADING: commands without the loading flag)
  *  13. CLIENT PAUSE holds the client
  *  14. MULTI queueing
@@ -28,6 +28,10 @@ import type { MultiState } from './multi.js';
  *
  * Every rejection inside MULTI also aborts the transaction (EXECABORT), as
  * Redis's rejectCommand does.
+ *
+ * The master client (a replica applying its master's stream) is obeyed:
+ * MISCONF, READONLY and CLIENT PAUSE do not apply to it, as Redis's
+ * obey_client; it is authenticated and its replies are discarded.
  */
 
 const NO_AUTH = FLAG_BITS.no_auth;
@@ -38,6 +42,7 @@ const MAY_REPLICATE = FLAG_BITS.may_replicate;
 const SKIP_MONITOR = FLAG_BITS.skip_monitor | FLAG_BITS.admin;
 const NO_MULTI = FLAG_BITS.no_multi;
 const LOADING_OK = FLAG_BITS.loading;
+const STALE_OK = FLAG_BITS.stale;
 
 const MISCONF =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
@@ -106,11 +111,24 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
   // EXEC is judged by what it would run, as Redis's is_write_command is.
   const effectiveBits =
     cmd.fullName === 'exec' && c.multi !== null ? c.multi.flagBits | cmd.flagBits : cmd.flagBits;
+  const obey = c.clientClass === 'master';
   if (
     ((effectiveBits & WRITE) !== 0 || cmd.fullName === 'ping') &&
+    !obey &&
     server.persistence.writesDenied()
   ) {
     reject(c, cmd, MISCONF);
+    return;
+  }
+
+  const link = server.replicaLink;
+  if (
+    link.masterHost !== null &&
+    !obey &&
+    (effectiveBits & WRITE) !== 0 &&
+    server.config.get('replica-read-only')
+  ) {
+    reject(c, cmd, "READONLY You can't write against a read only replica.");
     return;
   }
 
@@ -123,6 +141,20 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
     return;
   }
 
+  if (
+    link.masterHost !== null &&
+    link.state !== 'connected' &&
+    !server.config.get('replica-serve-stale-data') &&
+    !allowedWhileStale(c, cmd)
+  ) {
+    reject(
+      c,
+      cmd,
+      "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+    );
+    return;
+  }
+
   if (server.persistence.loading !== null && !allowedWhileLoading(c, cmd)) {
     reject(c, cmd, 'LOADING Redis is loading the dataset in memory');
     return;
@@ -130,7 +162,8 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
 
   const pause = server.pause;
   // Replicas are never paused; subscribers are (their class is 'pubsub').
-  if (pause !== null && c.clientClass !== 'replica' && isPausedBy(pause.mode, c, cmd)) {
+  // The master client is not held either: its offset must follow its stream.
+  if (pause !== null && c.clientClass !== 'replica' && !obey && isPausedBy(pause.mode, c, cmd)) {
     // The arguments may be views of the shared read buffer: keep copies.
     c.heldArgv = argv.map((a) => Buffer.from(a));
     server.pausedClients.push(c);
@@ -273,6 +306,13 @@ function allowedWhileLoading(c: Client, cmd: Command): boolean {
   if ((cmd.flagBits & LOADING_OK) === 0) return false;
   if (cmd.fullName !== 'exec' || c.multi === null) return true;
   return c.multi.queue.every((queued) => (queued.cmd.flagBits & LOADING_OK) !== 0);
+}
+
+/** Redis's is_denystale_command, inverted: EXEC needs every queued command to be stale-safe. */
+function allowedWhileStale(c: Client, cmd: Command): boolean {
+  if ((cmd.flagBits & STALE_OK) === 0) return false;
+  if (cmd.fullName !== 'exec' || c.multi === null) return true;
+  return c.multi.queue.every((queued) => (queued.cmd.flagBits & STALE_OK) !== 0);
 }
 
 function isPausedBy(mode: 'write' | 'all', c: Client, cmd: Command): boolean {

@@ -20,6 +20,7 @@ import { BlockingRegistry } from './blocking.js';
 import { KEYSPACE_EVENT } from '../config/options.js';
 import { Persistence } from '../persistence/persistence.js';
 import { ReplicationMaster } from '../replication/master.js';
+import { ReplicaLink } from '../replication/replica-link.js';
 
 /** The Redis version we are compatible with; clients check it for features. */
 export const REDIS_VERSION = '7.0.15';
@@ -99,6 +100,8 @@ export class Server {
   readonly memoryAtStartup = process.memoryUsage().heapUsed;
   /** The master side of replication: ids, offsets, backlog, replicas, propagation. */
   readonly replication: ReplicationMaster = new ReplicationMaster(this);
+  /** The replica side: the link to our master, when we have one. */
+  readonly replicaLink: ReplicaLink = new ReplicaLink(this);
   /** Called once requestShutdown has saved; main.ts closes everything and exits. */
   onShutdownRequest: (() => void) | null = null;
   /** DEBUG SET-ACTIVE-EXPIRE switches the cron's expiry cycle off for tests. */
@@ -424,6 +427,27 @@ export class Server {
     if (this.pendingFlush.size > 0) this.flushPending();
   }
 
+  /**
+   * The client that executes the master's replication stream, on the
+   * replica link's socket (which the link reads itself). Its replies are
+   * discarded and it passes the checks a master's commands skip.
+   */
+  createMasterClient(socket: net.Socket): Client {
+    const c = new Client(this.nextClientId++, socket, this, null);
+    c.clientClass = 'master';
+    c.authenticated = true;
+    c.reply.muted = true;
+    c.reply.onError = (code, message) => {
+      this.stats.countError(code);
+      // The master's stream failing here means the datasets now differ.
+      this.log.warning(
+        `== CRITICAL == This replica is sending an error to its master: '${message}' after processing the command '${c.lastCommand?.fullName ?? '<unknown>'}'`,
+      );
+    };
+    this.clients.set(c.id, c);
+    return c;
+  }
+
   /** Queues a client whose replies were produced outside its own read. */
   scheduleFlush(c: Client): void {
     this.pendingFlush.add(c);
@@ -446,6 +470,7 @@ export class Server {
     if (c.subscribed) this.pubsub.unsubscribeAll(c);
     if (c.blocked !== null) this.blocking.forget(c);
     if (c.replica !== null) this.replication.clientGone(c);
+    if (c.clientClass === 'master') this.replicaLink.masterGone(c);
     this.monitors.delete(c);
     this.pendingFlush.delete(c);
     const held = this.pausedClients.indexOf(c);
@@ -457,7 +482,10 @@ export class Server {
    * limit, or stays over the soft limit for the configured seconds, is closed.
    */
   enforceOutputLimits(c: Client, heldBytes = 0): void {
-    const limits = this.config.get('client-output-buffer-limit')[c.clientClass];
+    // The master client has no class of its own here, as in Redis.
+    const limits = this.config.get('client-output-buffer-limit')[
+      c.clientClass === 'master' ? 'normal' : c.clientClass
+    ];
     if (limits.hard === 0 && limits.soft === 0) return;
     // heldBytes: output kept outside the socket (a syncing replica's stream).
     const used = c.socket.writableLength + heldBytes;
@@ -657,6 +685,7 @@ export function describeClient(server: Server, c: Client): string {
 function clientFlags(server: Server, c: Client): string {
   let flags = '';
   if (c.clientClass === 'replica') flags += 'S';
+  if (c.clientClass === 'master') flags += 'M';
   if (c.monitor) flags += 'O';
   if (c.subscribed) flags += 'P';
   if (c.multi !== null) flags += 'x';

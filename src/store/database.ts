@@ -92,6 +92,12 @@ export interface KeyspaceContext {
    * hide logically expired keys on reads, as Redis 7 does.
    */
   expireOnAccess: boolean;
+  /**
+   * Set while a replica applies its master's stream: the master decides
+   * what exists, so logically expired keys still count as present
+   * (expireIfNeeded returns 0 for the master client).
+   */
+  obeyingMaster: boolean;
   /** Counters for INFO stats. */
   stats: { expiredKeys: number; keyspaceHits: number; keyspaceMisses: number };
 }
@@ -436,7 +442,7 @@ export class Database {
    * only hidden). Returns true when the key must be treated as missing.
    */
   private expire(key: string, entry: Entry): boolean {
-    if (!this.ctx.expireOnAccess) return true;
+    if (!this.ctx.expireOnAccess) return !this.ctx.obeyingMaster;
     this.willChange(key);
     this.remove(key, entry);
     this.ctx.dirty++;

@@ -15,6 +15,7 @@ export class Keyspace implements KeyspaceContext {
   lruClock = Date.now();
   dirty = 0;
   expireOnAccess = true;
+  obeyingMaster = false;
   readonly stats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
   snapshotGeneration = 0;
   activeSnapshot: SnapshotHook | null = null;

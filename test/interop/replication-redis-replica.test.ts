@@ -15,7 +15,8 @@ import {
   tempDir,
   until,
 } from '../helpers/persistence.js';
-import { RawClient } from '../helpers/resp.js';
+import type { RawClient } from '../helpers/resp.js';
+import { expectSameData, Fleet, letShortKeyExpire, workload } from '../helpers/replication.js';
 import { redisServerAvailable } from '../helpers/processes.js';
 import { skipInterop } from './compare.js';
 
@@ -26,23 +27,15 @@ import { skipInterop } from './compare.js';
  * datasets must end equal: same offsets, same DEBUG DIGEST, same keys.
  */
 
-const started: RunningServer[] = [];
-const clients: RawClient[] = [];
+const fleet = new Fleet();
 const children: ChildProcess[] = [];
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
   await Promise.all(children.splice(0).map((p) => stopProcess(p)));
-  await Promise.all(started.splice(0).map((s) => s.stop()));
+  await fleet.stop();
 });
 
 afterAll(() => removeTempDirs());
-
-async function connect(port: number): Promise<RawClient> {
-  const c = await RawClient.connect(port);
-  clients.push(c);
-  return c;
-}
 
 async function startMaster(extra: string[]): Promise<{ server: RunningServer; client: RawClient }> {
   if (!redisServerAvailable)
@@ -56,8 +49,7 @@ async function startMaster(extra: string[]): Promise<{ server: RunningServer; cl
     '1',
     ...extra,
   ]);
-  started.push(server);
-  return { server, client: await connect(server.port) };
+  return fleet.add(server);
 }
 
 async function startReplica(
@@ -72,115 +64,13 @@ async function startReplica(
     '127.0.0.1',
     String(masterPort),
   ]);
-  started.push(server);
-  return { server, client: await connect(server.port) };
-}
-
-/** Waits until the replica is linked and has applied every byte we streamed. */
-async function waitInSync(master: RawClient, replica: RawClient): Promise<void> {
-  let last = '';
-  await until(
-    async () => {
-      const mine = infoField(await master.call('INFO', 'replication'), 'master_repl_offset');
-      const theirs = await replica.call('INFO', 'replication');
-      last = `master ${mine}, replica ${infoField(theirs, 'slave_repl_offset')} (${infoField(theirs, 'master_link_status')})`;
-      return (
-        infoField(theirs, 'master_link_status') === 'up' &&
-        infoField(theirs, 'slave_repl_offset') === mine
-      );
-    },
-    'the replica to catch up',
-    20_000,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}: ${last}`);
-  });
-}
-
-/** Same digest, same keys per database, same values for a sample of them. */
-async function expectSameData(master: RawClient, replica: RawClient): Promise<void> {
-  // The master's active expiry may delete a key (and send its DEL) between
-  // two reads, so equal digests are awaited at equal offsets, not read once.
-  let digests: string[] = [];
-  await until(
-    async () => {
-      await waitInSync(master, replica);
-      digests = [await master.call('DEBUG', 'DIGEST'), await replica.call('DEBUG', 'DIGEST')];
-      return digests[0] === digests[1];
-    },
-    'equal digests',
-    20_000,
-  ).catch(() => undefined);
-  expect(digests[1]).toBe(digests[0]);
-  for (const db of ['0', '1', '5', '6', '9']) {
-    await master.call('SELECT', db);
-    await replica.call('SELECT', db);
-    const keys = (await master.call('KEYS', '*')).split('\r\n').filter((l) => !/^[*$]/.test(l));
-    const theirs = (await replica.call('KEYS', '*')).split('\r\n').filter((l) => !/^[*$]/.test(l));
-    expect(theirs.sort()).toEqual(keys.sort());
-    // Printable names only: the text round trip would mangle binary ones.
-    for (const key of keys.filter((k) => /^[\x20-\x7e]+$/.test(k)).slice(0, 40)) {
-      expect(await replica.call('DEBUG', 'DIGEST-VALUE', key)).toBe(
-        await master.call('DEBUG', 'DIGEST-VALUE', key),
-      );
-      expect(await replica.call('PEXPIRETIME', key)).toBe(await master.call('PEXPIRETIME', key));
-    }
-  }
-  await master.call('SELECT', '0');
-  await replica.call('SELECT', '0');
-}
-
-/** Writes of every family, each with its own key prefix. */
-function workload(p: string): Array<Array<string>> {
-  return [
-    ['SELECT', '0'],
-    ['SET', `${p}:s`, 'v', 'EX', '1000'],
-    ['SETEX', `${p}:se`, '1000', 'v'],
-    ['PSETEX', `${p}:pse`, '1000000', 'v'],
-    ['SET', `${p}:i`, '10'],
-    ['INCR', `${p}:i`],
-    ['INCRBYFLOAT', `${p}:f`, '1.1'],
-    ['INCRBYFLOAT', `${p}:f`, '2.2'],
-    ['APPEND', `${p}:s`, 'x'],
-    ['GETEX', `${p}:s`, 'PX', '500000'],
-    ['SET', `${p}:gd`, 'v'],
-    ['GETDEL', `${p}:gd`],
-    ['RPUSH', `${p}:l`, 'a', 'b', 'c', 'd'],
-    ['LPOP', `${p}:l`],
-    ['LMOVE', `${p}:l`, `${p}:l2`, 'LEFT', 'RIGHT'],
-    ['HSET', `${p}:h`, 'f', 'v', 'g', '1'],
-    ['HINCRBYFLOAT', `${p}:h`, 'g', '2.5'],
-    ['HDEL', `${p}:h`, 'f'],
-    ['SADD', `${p}:set`, 'a', 'b', 'c', 'd', 'e', 'f'],
-    ['SPOP', `${p}:set`],
-    ['SPOP', `${p}:set`, '2'],
-    ['ZADD', `${p}:z`, '1', 'a', '2', 'b', '3', 'c'],
-    ['ZINCRBY', `${p}:z`, '1.5', 'a'],
-    ['ZPOPMIN', `${p}:z`],
-    ['EXPIRE', `${p}:l2`, '1000'],
-    ['PEXPIRE', `${p}:h`, '1000000'],
-    ['PERSIST', `${p}:h`],
-    ['MULTI'],
-    ['SET', `${p}:m1`, '1'],
-    ['INCR', `${p}:m2`],
-    ['SELECT', '1'],
-    ['SADD', `${p}:m3`, 'x'],
-    ['EXEC'],
-    ['SELECT', '5'],
-    ['SET', `${p}:db5`, 'five'],
-    ['SET', `${p}:db6`, 'six'],
-    ['SWAPDB', '5', '6'],
-    ['SELECT', '0'],
-    ['COPY', `${p}:i`, `${p}:i2`],
-    ['RENAME', `${p}:i2`, `${p}:i3`],
-    ['SET', `${p}:short`, 'v', 'PX', '30'],
-    ['PUBLISH', 'chan', 'message'],
-  ];
+  return fleet.add(server);
 }
 
 /** A BLPOP that blocks, then is served by a push from another client. */
 async function blockedPopServedByPush(master: RunningServer, p: string): Promise<void> {
-  const blocker = await connect(master.port);
-  const pusher = await connect(master.port);
+  const blocker = await fleet.connect(master.port);
+  const pusher = await fleet.connect(master.port);
   blocker.send('BLPOP', `${p}:bl`, '0');
   await until(
     async () => infoField(await pusher.call('INFO', 'clients'), 'blocked_clients') === '1',
@@ -188,11 +78,6 @@ async function blockedPopServedByPush(master: RunningServer, p: string): Promise
   );
   expect(await pusher.call('RPUSH', `${p}:bl`, 'x', 'y')).toBe(':2\r\n');
   expect((await blocker.readReply()).toString()).toContain('x');
-}
-
-/** The short-lived key expires on the master, which sends its DEL. */
-async function letShortKeyExpire(client: RawClient, p: string): Promise<void> {
-  await until(async () => (await client.call('EXISTS', `${p}:short`)) === ':0\r\n', 'expiry');
 }
 
 describe.skipIf(skipInterop)('replication: redis-server 7.0 replicating from resplica', () => {
