@@ -205,6 +205,7 @@ function installProcessHandlers(server: Server, log: Logger): void {
       save: flags.includes('save'),
       nosave: flags.includes('nosave'),
       force: flags.includes('force'),
+      now: flags.includes('now'),
     });
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));

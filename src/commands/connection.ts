@@ -3,6 +3,7 @@ import { describeClient, REDIS_VERSION } from '../server/server.js';
 import { ERR_SYNTAX, isKeyword, parseInt64, parseInteger } from './args.js';
 import type { CommandSpec } from './types.js';
 import { discardTransaction } from '../server/multi.js';
+import { millisecondsArgOrReply } from '../server/blocking.js';
 
 /**
  * Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO and CLIENT.
@@ -372,15 +373,8 @@ function clientPause(c: Client, argv: Buffer[]): void {
     subcommandSyntaxError(c, argv);
     return;
   }
-  const timeout = parseInt64(argv[2]!);
-  if (timeout === null) {
-    c.reply.error('ERR timeout is not an integer or out of range');
-    return;
-  }
-  if (timeout < 0n) {
-    c.reply.error('ERR timeout is negative');
-    return;
-  }
+  const timeout = millisecondsArgOrReply(c, argv[2]!);
+  if (timeout === null) return;
   let mode: 'write' | 'all' = 'all';
   if (argv.length === 4) {
     if (isKeyword(argv[3]!, 'WRITE')) mode = 'write';

@@ -1,4 +1,6 @@
 import type { Client } from '../server/client.js';
+import { millisecondsArgOrReply } from '../server/blocking.js';
+import { parseInteger as parseIntArg } from './args.js';
 import type { CommandSpec } from './types.js';
 
 /**
@@ -68,6 +70,33 @@ function replconf(c: Client, argv: Buffer[]): void {
     }
   }
   c.reply.ok();
+}
+
+/**
+ * WAIT numreplicas timeout (waitCommand): the number of replicas that
+ * acknowledged this client's last write, blocking up to `timeout` ms (0:
+ * forever) until `numreplicas` did. Argument errors in Redis 7.0's order
+ * and words (getLongFromObjectOrReply, then getTimeoutFromObjectOrReply in
+ * milliseconds).
+ */
+function wait(c: Client, argv: Buffer[]): void {
+  const server = c.server;
+  if (server.replicaLink.masterHost !== null) {
+    c.reply.error(
+      'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
+    );
+    return;
+  }
+  const numreplicas = parseIntArg(argv[1]!);
+  if (numreplicas === null) {
+    c.reply.error('ERR value is not an integer or out of range');
+    return;
+  }
+  const timeout = millisecondsArgOrReply(c, argv[2]!);
+  if (timeout === null) return;
+  // Beyond Number's safe range is forever in practice.
+  const ms = timeout > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(timeout);
+  server.replication.wait(c, numreplicas, ms === 0 ? 0 : Date.now() + ms);
 }
 
 /**
@@ -180,5 +209,18 @@ export const replicationCommands: readonly CommandSpec[] = [
     complexity: 'O(1)',
     summary: 'An internal command for configuring the replication stream',
     handler: replconf,
+  },
+  {
+    name: 'wait',
+    arity: 3,
+    flags: ['noscript'],
+    ...NO_KEYS,
+    group: 'generic',
+    since: '3.0.0',
+    complexity: 'O(1)',
+    summary:
+      'Wait for the synchronous replication of all the write commands sent in the context of the current connection',
+    acl: ['connection'],
+    handler: wait,
   },
 ];

@@ -319,14 +319,14 @@ function monitor(c: Client): void {
  * save fails.
  */
 function shutdown(c: Client, argv: Buffer[]): void {
-  const options = { save: false, nosave: false, force: false };
+  const options = { save: false, nosave: false, force: false, now: false };
   let abort = false;
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]!;
     if (isKeyword(arg, 'NOSAVE')) options.nosave = true;
     else if (isKeyword(arg, 'SAVE')) options.save = true;
     else if (isKeyword(arg, 'FORCE')) options.force = true;
-    else if (isKeyword(arg, 'NOW')) continue;
+    else if (isKeyword(arg, 'NOW')) options.now = true;
     else if (isKeyword(arg, 'ABORT')) abort = true;
     else {
       c.reply.error(ERR_SYNTAX);
@@ -338,10 +338,13 @@ function shutdown(c: Client, argv: Buffer[]): void {
     return;
   }
   if (abort) {
-    c.reply.error('ERR No shutdown in progress.');
+    if (c.server.abortShutdown()) c.reply.ok();
+    else c.reply.error('ERR No shutdown in progress.');
     return;
   }
-  if (!c.server.requestShutdown(options)) {
+  // 'exiting': no reply, the connection closes with the process; 'waiting':
+  // the client stays blocked until the replicas caught up or the timeout.
+  if (c.server.requestShutdown(options, c) === 'failed') {
     c.reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
   }
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
+import type { BlockState } from '../server/blocking.js';
+import type { ServerStats } from '../server/stats.js';
 import type { SnapshotSink } from '../persistence/snapshot.js';
 import { ReplicationBacklog } from './backlog.js';
 import { Propagator, type StreamTarget } from './propagate.js';
@@ -48,6 +50,17 @@ import { Propagator, type StreamTarget } from './propagate.js';
  * The snapshot is point-in-time at its start, which happens synchronously
  * right after +FULLRESYNC <offset> is sent, so the RDB plus the stream after
  * <offset> is exactly the dataset; nothing can run in between.
+ *
+ * Consistency controls (replication stays asynchronous; these only narrow
+ * the window in which an acknowledged write exists on the master alone):
+ *   WAIT n t           blocks the client until n online replicas acked its
+ *                      last write offset (c.woff), or t ms; a WAIT that
+ *                      blocks makes the next "before sleep" turn put
+ *                      `REPLCONF GETACK *` in the stream so acks come at once
+ *   min-replicas-*     the cron counts online replicas whose last ACK is at
+ *                      most min-replicas-max-lag seconds old; below
+ *                      min-replicas-to-write the dispatcher answers writes
+ *                      with NOREPLICAS (writesRefused)
  */
 
 export type ReplicaState =
@@ -100,6 +113,17 @@ interface SyncJob {
   offset: number;
   replicas: Set<Replica>;
 }
+
+/** A client blocked in WAIT (an entry of Redis's clients_waiting_acks). */
+interface AckWaiter {
+  client: Client;
+  state: BlockState;
+  /** The client's woff when it blocked: the offset replicas must reach. */
+  offset: number;
+  numreplicas: number;
+}
+
+const GETACK = [Buffer.from('REPLCONF'), Buffer.from('GETACK'), Buffer.from('*')];
 
 /** What a PSYNC request gets: +CONTINUE, or a full resync and why. */
 export type PsyncDecision =
@@ -163,9 +187,49 @@ export class ReplicationMaster implements StreamTarget {
   private lastNewline = 0;
   /** Set while this server is a replica (see setProxying). */
   private proxying = false;
+  /**
+   * repl_good_slaves_count: online replicas whose last ACK is at most
+   * min-replicas-max-lag seconds old, refreshed by the cron and when a
+   * replica comes online or goes away (refreshGoodSlavesCount).
+   */
+  goodReplicas = 0;
+  /**
+   * True while min-replicas-to-write is set and not met: the dispatcher
+   * refuses writes with NOREPLICAS. A field, so the hot path reads one boolean.
+   */
+  writesRefused = false;
+  private minReplicasToWrite = 0;
+  private minReplicasMaxLag = 10;
+  /** Clients blocked in WAIT, in blocking order. */
+  private ackWaiters: AckWaiter[] = [];
+  /** Some client started waiting this turn: GETACK goes out before sleeping. */
+  private getAckRequested = false;
+  private beforeSleepScheduled = false;
 
   constructor(private readonly server: Server) {
     this.propagator = new Propagator(this);
+    // The server's config is not assigned yet while its fields initialise
+    // (this object is one of them): read it once construction is over,
+    // before any client can connect.
+    queueMicrotask(() => this.watchConfig());
+  }
+
+  /** updateGoodSlaves: a CONFIG SET takes effect for the very next write. */
+  private watchConfig(): void {
+    const config = this.server.config;
+    this.minReplicasToWrite = config.get('min-replicas-to-write');
+    this.minReplicasMaxLag = config.get('min-replicas-max-lag');
+    config.onApply('min-replicas-to-write', (value) => {
+      this.minReplicasToWrite = value;
+      this.refreshGoodReplicas(Date.now());
+      return null;
+    });
+    config.onApply('min-replicas-max-lag', (value) => {
+      this.minReplicasMaxLag = value;
+      this.refreshGoodReplicas(Date.now());
+      return null;
+    });
+    this.refreshGoodReplicas(Date.now());
   }
 
   private get log(): Server['log'] {
@@ -198,7 +262,9 @@ export class ReplicationMaster implements StreamTarget {
     // Replies still in the client's buffer (+FULLRESYNC) go first.
     c.flush();
     c.socket.write(data);
-    this.server.stats.netOutputBytes += data.length;
+    const stats = this.server.stats;
+    stats.netOutputBytes += data.length;
+    stats.netReplOutputBytes += data.length;
   }
 
   /** client-output-buffer-limit replica, counting what we hold for it too. */
@@ -332,6 +398,7 @@ export class ReplicationMaster implements StreamTarget {
   /** The master's bytes, as applied by this replica (replicationFeedStreamFromMasterStream). */
   feedProxy(bytes: Buffer): void {
     if (this.backlog === null) this.createBacklog();
+    this.server.stats.netReplInputBytes += bytes.length;
     this.feed(bytes);
   }
 
@@ -418,6 +485,7 @@ export class ReplicationMaster implements StreamTarget {
       sent += part.length;
     }
     c.flush();
+    this.refreshGoodReplicas(Date.now());
     this.log.notice(
       `Partial resynchronization request from ${r.name} accepted. Sending ${sent} bytes of backlog starting from offset ${offset}.`,
     );
@@ -468,7 +536,7 @@ export class ReplicationMaster implements StreamTarget {
     const persistence = this.server.persistence;
     let started: boolean;
     if (socket) {
-      const sink = new DisklessSink(job);
+      const sink = new DisklessSink(job, this.server.stats);
       started = persistence.startSocketSnapshot(sink, {
         aux,
         onDone: (err) => this.socketSyncDone(job, err),
@@ -542,6 +610,7 @@ export class ReplicationMaster implements StreamTarget {
       }
       const buf = chunk as Buffer;
       this.server.stats.netOutputBytes += buf.length;
+      this.server.stats.netReplOutputBytes += buf.length;
       if (!c.socket.write(buf)) {
         stream.pause();
         c.socket.once('drain', () => stream.resume());
@@ -567,6 +636,7 @@ export class ReplicationMaster implements StreamTarget {
     r.pending = [];
     r.pendingBytes = 0;
     for (const part of held) this.write(r, part);
+    this.refreshGoodReplicas(Date.now());
     this.log.notice(`Synchronization with replica ${r.name} succeeded`);
   }
 
@@ -589,8 +659,10 @@ export class ReplicationMaster implements StreamTarget {
       );
       r.state = 'online';
       r.startStreamOnAck = true;
+      r.ackTime = Date.now();
       r.job = null;
     }
+    this.refreshGoodReplicas(Date.now());
   }
 
   /** REPLCONF ACK <offset>. */
@@ -600,6 +672,139 @@ export class ReplicationMaster implements StreamTarget {
     if (offset > r.ackOffset) r.ackOffset = offset;
     r.ackTime = Date.now();
     if (r.state === 'online' && r.startStreamOnAck) this.putOnline(r);
+    // Waiters are answered before the event loop sleeps, once per turn
+    // however many acks arrived (processClientsWaitingReplicas).
+    if (this.ackWaiters.length > 0) this.scheduleBeforeSleep();
+    this.server.checkShutdownWait(Date.now());
+  }
+
+  /** isReadyToShutdown: every replica acked everything we streamed. */
+  readyToShutdown(): boolean {
+    for (const r of this.replicas) if (r.ackOffset !== this.masterReplOffset) return false;
+    return true;
+  }
+
+  /** sendGetackToReplicas: one `REPLCONF GETACK *` into the stream now. */
+  sendGetAck(): void {
+    if (!this.proxying) this.propagator.raw(GETACK);
+  }
+
+  /** finishShutdown's report of the replicas that did not catch up. */
+  logShutdownLag(): void {
+    if (this.replicas.length === 0) return;
+    const nowSec = Math.floor(Date.now() / 1000);
+    let lagging = 0;
+    for (const r of this.replicas) {
+      if (r.ackOffset === this.masterReplOffset) continue;
+      lagging++;
+      const lag = r.state === 'online' ? nowSec - Math.floor(r.ackTime / 1000) : 0;
+      this.log.warning(
+        `Lagging replica ${r.name} reported offset ${this.masterReplOffset - r.ackOffset} behind master, lag=${lag}, state=${stateName(r.state)}.`,
+      );
+    }
+    this.log.notice(
+      `${this.replicas.length - lagging} of ${this.replicas.length} replicas are in sync when shutting down.`,
+    );
+  }
+
+  /** replicationCountAcksByOffset: online replicas that acked `offset` or more. */
+  countAcks(offset: number): number {
+    let count = 0;
+    for (const r of this.replicas) if (r.state === 'online' && r.ackOffset >= offset) count++;
+    return count;
+  }
+
+  /**
+   * WAIT numreplicas timeout (waitCommand): answers at once when enough
+   * replicas already acked the client's last write, or inside MULTI/EXEC;
+   * otherwise blocks the client (its pipeline waits, everybody else is
+   * served) and asks every replica for an ACK before the loop sleeps.
+   * `deadline` is absolute ms, 0 for no timeout.
+   */
+  wait(c: Client, numreplicas: number, deadline: number): void {
+    const offset = c.woff;
+    const acked = this.countAcks(offset);
+    if (acked >= numreplicas || c.multi !== null || c.denyBlocking) {
+      c.reply.integer(acked);
+      return;
+    }
+    const state = this.server.blocking.block(c, 'wait', [], deadline, noServe, (blocked) =>
+      blocked.reply.integer(this.countAcks(offset)),
+    );
+    this.ackWaiters.push({ client: c, state, offset, numreplicas });
+    this.getAckRequested = true;
+    this.scheduleBeforeSleep();
+  }
+
+  private scheduleBeforeSleep(): void {
+    if (this.beforeSleepScheduled) return;
+    this.beforeSleepScheduled = true;
+    setImmediate(() => this.beforeSleep());
+  }
+
+  /**
+   * The replication part of Redis's beforeSleep: answer the WAITs that are
+   * satisfied, then, when a client started waiting, one `REPLCONF GETACK *`
+   * into the stream (not while clients are paused: it would move the offset).
+   */
+  private beforeSleep(): void {
+    this.beforeSleepScheduled = false;
+    if (this.ackWaiters.length > 0) this.processWaiters();
+    if (this.getAckRequested && this.server.pause === null && !this.proxying) {
+      this.getAckRequested = false;
+      this.propagator.raw(GETACK);
+    }
+  }
+
+  /** processClientsWaitingReplicas; drops waiters that timed out or left. */
+  private processWaiters(): void {
+    const kept: AckWaiter[] = [];
+    for (const w of this.ackWaiters) {
+      if (w.client.blocked !== w.state) continue;
+      const acked = this.countAcks(w.offset);
+      if (acked >= w.numreplicas) {
+        this.server.blocking.complete(w.client, w.state, (c) => c.reply.integer(acked));
+      } else {
+        kept.push(w);
+      }
+    }
+    this.ackWaiters = kept;
+  }
+
+  /** refreshGoodSlavesCount, and with it whether writes are refused. */
+  refreshGoodReplicas(now: number): void {
+    const min = this.minReplicasToWrite;
+    const maxLag = this.minReplicasMaxLag;
+    if (min === 0 || maxLag === 0) {
+      this.writesRefused = false;
+      return;
+    }
+    // Lag in whole seconds of the clock, as Redis's unixtime difference.
+    const nowSec = Math.floor(now / 1000);
+    let good = 0;
+    for (const r of this.replicas) {
+      if (r.state === 'online' && nowSec - Math.floor(r.ackTime / 1000) <= maxLag) good++;
+    }
+    this.goodReplicas = good;
+    this.writesRefused = good < min;
+  }
+
+  /** INFO memory mem_replication_backlog: the backlog's buffer. */
+  backlogMemory(): number {
+    return this.backlog?.size ?? 0;
+  }
+
+  /**
+   * INFO memory mem_total_replication_buffers: the backlog plus what is
+   * held for replicas (pending stream) or queued on their sockets.
+   */
+  replicationBuffersMemory(): number {
+    let total = this.backlogMemory();
+    for (const r of this.replicas) {
+      total += r.pendingBytes;
+      if (!r.client.closed) total += r.client.socket.writableLength;
+    }
+    return total;
   }
 
   /** The client went away (unlinkClient). */
@@ -612,6 +817,7 @@ export class ReplicationMaster implements StreamTarget {
     r.job?.replicas.delete(r);
     this.log.notice(`Connection with replica ${r.name} lost.`);
     if (this.replicas.length === 0) this.noReplicasSince = Date.now();
+    this.refreshGoodReplicas(Date.now());
     // A diskless transfer nobody receives any more is pointless.
     const job = r.job;
     if (job !== null && job.target === 'socket' && job.replicas.size === 0 && this.job === job) {
@@ -623,6 +829,10 @@ export class ReplicationMaster implements StreamTarget {
   /** replicationCron: pings, newlines, timeouts, delayed syncs, backlog TTL. */
   cron(now: number): void {
     const config = this.server.config;
+    this.refreshGoodReplicas(now);
+    this.server.checkShutdownWait(now);
+    // Timed-out waiters are dropped, and a GETACK held by a pause goes out.
+    if (this.ackWaiters.length > 0 || this.getAckRequested) this.scheduleBeforeSleep();
     if (this.replicas.length > 0) {
       if (now - this.lastPing >= config.get('repl-ping-replica-period') * 1000) {
         this.lastPing = now;
@@ -691,10 +901,11 @@ export class ReplicationMaster implements StreamTarget {
     const link = this.server.replicaLink;
     const lines = link.isReplica ? link.infoLines() : ['role:master'];
     lines.push(`connected_slaves:${this.replicas.length}`);
+    if (this.minReplicasToWrite > 0 && this.minReplicasMaxLag > 0)
+      lines.push(`min_slaves_good_slaves:${this.goodReplicas}`);
     const now = Date.now();
     this.replicas.forEach((r, i) => {
-      const state =
-        r.state === 'online' ? 'online' : r.state === 'send_bulk' ? 'send_bulk' : 'wait_bgsave';
+      const state = stateName(r.state);
       lines.push(
         `slave${i}:ip=${r.ip},port=${r.listeningPort},state=${state},offset=${r.ackOffset},lag=${Math.floor((now - r.ackTime) / 1000)}`,
       );
@@ -734,6 +945,15 @@ export class ReplicationMaster implements StreamTarget {
   }
 }
 
+/** replstateToString, as INFO and the shutdown log name a replica's state. */
+function stateName(state: ReplicaState): string {
+  return state === 'online' ? 'online' : state === 'send_bulk' ? 'send_bulk' : 'wait_bgsave';
+}
+
+function noServe(): void {
+  // WAIT is answered by processWaiters or its timeout, never by a key.
+}
+
 /**
  * The diskless transfer's sink: the RDB goes to every replica of the job,
  * framed as `$EOF:<mark>\r\n` ... `<mark>`, and the snapshot waits whenever
@@ -745,7 +965,10 @@ class DisklessSink implements SnapshotSink {
     .slice(0, EOF_MARK_SIZE);
   private started = false;
 
-  constructor(private readonly job: SyncJob) {}
+  constructor(
+    private readonly job: SyncJob,
+    private readonly stats: ServerStats,
+  ) {}
 
   private targets(): Replica[] {
     return [...this.job.replicas].filter((r) => !r.client.closed);
@@ -757,6 +980,8 @@ class DisklessSink implements SnapshotSink {
       const c = r.client;
       c.flush();
       c.socket.write(chunk);
+      this.stats.netOutputBytes += chunk.length;
+      this.stats.netReplOutputBytes += chunk.length;
       if (c.socket.writableLength > SOCKET_HIGH_WATER) ok = false;
     }
     return ok;

@@ -554,6 +554,7 @@ export class ReplicaLink {
     if (generation !== this.generation) {
       // The link died while loading: what we loaded is the master's state at
       // t.offset, so it becomes the cached master and the next link PSYNCs.
+      this.log.notice('Caching the disconnected master state.');
       this.cached = { replid: t.replid, offset: t.offset, db: streamDb };
       return;
     }
@@ -736,8 +737,14 @@ export class ReplicaLink {
       }
       return;
     }
-    if (this.state === 'transfer' && this.transfer !== null && this.transfer.size !== null) {
+    if (this.state === 'transfer' && this.transfer?.complete === true) {
+      // The payload is all here and loading: what is lost is the link after it.
+      this.log.warning('Connection with master lost.');
+    } else if (this.state === 'transfer' && this.transfer !== null && this.transfer.size !== null) {
       this.log.warning('I/O error trying to sync with MASTER: connection lost');
+    } else if (this.state === 'transfer') {
+      // +FULLRESYNC came, the `$` header did not: the master is making its snapshot.
+      this.log.warning('I/O error reading bulk count from MASTER: connection lost');
     } else if (this.state !== 'connecting') {
       this.log.warning('Master closed the connection during the handshake');
     }

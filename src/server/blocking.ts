@@ -1,5 +1,6 @@
 import type { Command } from '../commands/types.js';
 import type { Database } from '../store/database.js';
+import { parseInt64 } from '../commands/args.js';
 import { parseLongDouble, type LongDouble } from '../store/long-double.js';
 import { RedisList } from '../store/list.js';
 import { RedisZSet } from '../store/zset.js';
@@ -27,7 +28,8 @@ import type { Server } from './server.js';
  */
 
 /** Which value type serves a blocked client (Redis's btype). */
-export type BlockKind = 'list' | 'zset';
+/** What a client waits for: a list or zset key, replicas' acks (WAIT), a shutdown. */
+export type BlockKind = 'list' | 'zset' | 'wait' | 'shutdown';
 
 /**
  * Serves a blocked client from `key`, which holds a value of the client's
@@ -44,6 +46,11 @@ export interface BlockState {
   readonly deadline: number;
   readonly cmd: Command | null;
   readonly serve: ServeBlocked;
+  /**
+   * The reply at the timeout (and for CLIENT UNBLOCK TIMEOUT), Redis's
+   * replyToBlockedClientTimedOut; null for the pops' null array.
+   */
+  readonly onTimeout: ((c: Client) => void) | null;
   timer: NodeJS.Timeout | null;
 }
 
@@ -77,6 +84,24 @@ export function timeoutArgOrReply(c: Client, arg: Buffer): number | null {
   // Anything beyond Number's safe range is forever in practice.
   const relative = ms > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(ms);
   return Date.now() + relative;
+}
+
+/**
+ * A timeout in milliseconds (WAIT, CLIENT PAUSE), as Redis 7.0's
+ * getTimeoutFromObjectOrReply with UNIT_MILLISECONDS: an integer (string2ll),
+ * not negative. Returns it (0 = no timeout for WAIT), or null after replying.
+ */
+export function millisecondsArgOrReply(c: Client, arg: Buffer): bigint | null {
+  const ms = parseInt64(arg);
+  if (ms === null) {
+    c.reply.error('ERR timeout is not an integer or out of range');
+    return null;
+  }
+  if (ms < 0n) {
+    c.reply.error(ERR_TIMEOUT_NEGATIVE);
+    return null;
+  }
+  return ms;
 }
 
 /** ceill(x * 1000.0L) as a long long; null where the cast overflows. */
@@ -141,7 +166,8 @@ export class BlockingRegistry {
     keys: readonly string[],
     deadline: number,
     serve: ServeBlocked,
-  ): void {
+    onTimeout: ((c: Client) => void) | null = null,
+  ): BlockState {
     const db = c.db;
     const unique = [...new Set(keys)];
     const state: BlockState = {
@@ -151,6 +177,7 @@ export class BlockingRegistry {
       deadline,
       cmd: c.lastCommand,
       serve,
+      onTimeout,
       timer: null,
     };
     let perDb = this.waiters.get(db);
@@ -172,6 +199,20 @@ export class BlockingRegistry {
       this.withTimeout++;
       this.armTimer(c, state);
     }
+    return state;
+  }
+
+  /**
+   * Answers a client blocked on something other than keys (WAIT, when
+   * enough replicas acknowledged) with `reply`, and releases it.
+   */
+  complete(c: Client, state: BlockState, reply: (c: Client) => void): void {
+    if (c.blocked !== state) return;
+    const muted = c.reply.muted;
+    c.reply.muted = c.replyMode === 'off';
+    reply(c);
+    c.reply.muted = muted;
+    this.finish(c, state, 0);
   }
 
   /** A key got elements: queue it if someone waits on it (signalKeyAsReady). */
@@ -217,7 +258,8 @@ export class BlockingRegistry {
   /** CLIENT UNBLOCK: false when the client is not blocked on keys. */
   unblockByRequest(c: Client, asError: boolean): boolean {
     const state = c.blocked;
-    if (state === null) return false;
+    // A SHUTDOWN waiting for replicas has no timeout reply: not unblockable.
+    if (state === null || state.kind === 'shutdown') return false;
     this.replyAndUnblock(c, state, asError);
     return true;
   }
@@ -249,6 +291,7 @@ export class BlockingRegistry {
     const muted = c.reply.muted;
     c.reply.muted = c.replyMode === 'off';
     if (asError) c.reply.error(UNBLOCKED_ERROR);
+    else if (state.onTimeout !== null) state.onTimeout(c);
     // Every blocking pop, BLMOVE included, times out with a null array.
     else c.reply.nullArray();
     c.reply.muted = muted;

@@ -54,6 +54,11 @@ export class Client {
   forcePropagate = false;
   /** Replication state once the client said REPLCONF or SYNC/PSYNC (a replica). */
   replica: Replica | null = null;
+  /**
+   * master_repl_offset right after this client's last command that moved
+   * the stream (Redis's c->woff): what WAIT waits for replicas to reach.
+   */
+  woff = 0;
   /** A command held back by CLIENT PAUSE, run when the pause ends. */
   heldArgv: Buffer[] | null = null;
   /**

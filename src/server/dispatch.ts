@@ -15,7 +15,7 @@ import type { MultiState } from './multi.js';
  *   5. transaction context (no_multi commands refused inside MULTI)
  *   6. out-of-memory (maxmemory, denyoom)      - not implemented
  *   7. failed background save (MISCONF: writes and PING)
- *   8. min-replicas (NOREPLICAS)               - not implemented
+ *   8. min-replicas (NOREPLICAS: writes, on a master only)
  *   9. read-only replica (READONLY)
  *  10. subscribed-client context (RESP2)
  *  11. stale replica (MASTERDOWN)
@@ -30,8 +30,8 @@ import type { MultiState } from './multi.js';
  * Redis's rejectCommand does.
  *
  * The master client (a replica applying its master's stream) is obeyed:
- * MISCONF, READONLY and CLIENT PAUSE do not apply to it, as Redis's
- * obey_client; it is authenticated and its replies are discarded.
+ * MISCONF, NOREPLICAS, READONLY and CLIENT PAUSE do not apply to it, as
+ * Redis's obey_client; it is authenticated and its replies are discarded.
  */
 
 const NO_AUTH = FLAG_BITS.no_auth;
@@ -122,6 +122,16 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
   }
 
   const link = server.replicaLink;
+  // min-replicas-to-write (checkGoodReplicasStatus): only a master refuses.
+  if (
+    server.replication.writesRefused &&
+    (effectiveBits & WRITE) !== 0 &&
+    !obey &&
+    link.masterHost === null
+  ) {
+    reject(c, cmd, 'NOREPLICAS Not enough good replicas to write.');
+    return;
+  }
   if (
     link.masterHost !== null &&
     !obey &&
@@ -203,13 +213,16 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
   const froze = keyspace.freezeTime();
   // Propagation bookkeeping only while a backlog exists; otherwise one
   // boolean read is all replication costs a command.
-  const propagator = server.replication.propagator;
+  const replication = server.replication;
+  const propagator = replication.propagator;
   const tracking = propagator.active;
   let dirtyBefore = 0;
   let expiredBefore = 0;
+  let offsetBefore = 0;
   if (tracking) {
     dirtyBefore = keyspace.dirty;
     expiredBefore = propagator.expiredCount;
+    offsetBefore = replication.masterReplOffset;
     propagator.enter();
   }
   // Inside a read batch the previous command's end is this one's start, so
@@ -226,6 +239,8 @@ export function call(server: Server, c: Client, cmd: Command, argv: Buffer[]): v
       (c.forcePropagate ||
         keyspace.dirty - dirtyBefore - (propagator.expiredCount - expiredBefore) > 0);
     propagator.leave(changed, c.db.id, c.propagateAs ?? argv, cmd.fullName === 'exec');
+    // c->woff: where the stream ended after this client's last write (WAIT).
+    if (replication.masterReplOffset !== offsetBefore) c.woff = replication.masterReplOffset;
   }
   c.forcePropagate = false;
   const ended = performance.now();

@@ -16,7 +16,7 @@ import { startCron, type Cron } from './cron.js';
 import { Slowlog } from './slowlog.js';
 import { PubSub } from './pubsub.js';
 import { WatchRegistry, discardTransaction } from './multi.js';
-import { BlockingRegistry } from './blocking.js';
+import { BlockingRegistry, type BlockState } from './blocking.js';
 import { KEYSPACE_EVENT } from '../config/options.js';
 import { Persistence } from '../persistence/persistence.js';
 import { ReplicationMaster } from '../replication/master.js';
@@ -39,6 +39,25 @@ export interface ShutdownOptions {
   save: boolean;
   nosave: boolean;
   force: boolean;
+  /** Skip waiting for lagging replicas (shutdown-timeout). */
+  now: boolean;
+}
+
+/** What requestShutdown did. */
+export type ShutdownOutcome = 'exiting' | 'failed' | 'waiting';
+
+/**
+ * A shutdown waiting for lagging replicas (Redis 7.0's shutdown_mstime):
+ * writes are paused, replicas were asked for an ACK, and the cron or an
+ * ACK finishes it once every replica acked master_repl_offset or at the
+ * deadline. The clients that asked are blocked until then.
+ */
+interface ShutdownWait {
+  options: ShutdownOptions;
+  deadline: number;
+  clients: Array<{ client: Client; state: BlockState }>;
+  /** The write pause this wait installed (none if CLIENT PAUSE already held clients). */
+  pause: PauseState | null;
 }
 
 /** How CLIENT PAUSE is currently holding clients. */
@@ -177,14 +196,93 @@ export class Server {
   }
 
   /**
-   * Redis's prepareForShutdown: stops a background save, writes the final
-   * snapshot when save points exist (or SAVE was asked), then lets main.ts
-   * close everything and exit. Returns false, with the server still running,
-   * when that save failed and FORCE was not given.
+   * Redis's prepareForShutdown: unless NOW was given or shutdown-timeout is
+   * 0, a master whose replicas have not all acked master_repl_offset first
+   * pauses writes, sends them `REPLCONF GETACK *` and waits (asynchronously:
+   * 'waiting', `waiter` blocked) up to shutdown-timeout seconds; see
+   * checkShutdownWait. A shutdown already waiting is joined.
    */
-  requestShutdown(options: ShutdownOptions): boolean {
-    if (this.shuttingDown) return true;
+  requestShutdown(options: ShutdownOptions, waiter: Client | null = null): ShutdownOutcome {
+    if (this.shuttingDown) return 'exiting';
+    const pending = this.shutdownWait;
+    if (pending !== null) {
+      if (waiter !== null) this.blockOnShutdown(pending, waiter);
+      return 'waiting';
+    }
     this.log.warning('User requested shutdown...');
+    const timeout = this.config.get('shutdown-timeout');
+    if (!options.now && timeout !== 0 && !this.replication.readyToShutdown()) {
+      // GETACK first: a paused server sends nothing into the stream.
+      if (this.pause === null) this.replication.sendGetAck();
+      let pause: PauseState | null = null;
+      if (this.pause === null) {
+        pause = { mode: 'write', until: Infinity };
+        this.pause = pause;
+      }
+      const wait: ShutdownWait = {
+        options,
+        deadline: Date.now() + timeout * 1000,
+        clients: [],
+        pause,
+      };
+      this.shutdownWait = wait;
+      if (waiter !== null) this.blockOnShutdown(wait, waiter);
+      this.log.notice('Waiting for replicas before shutting down.');
+      return 'waiting';
+    }
+    return this.finishShutdown(options) ? 'exiting' : 'failed';
+  }
+
+  /** Set while a shutdown waits for lagging replicas. */
+  private shutdownWait: ShutdownWait | null = null;
+
+  private blockOnShutdown(wait: ShutdownWait, c: Client): void {
+    const state = this.blocking.block(c, 'shutdown', [], 0, () => {});
+    wait.clients.push({ client: c, state });
+  }
+
+  /**
+   * The cron (and every replica ACK) finishes a waiting shutdown once every
+   * replica caught up or the deadline passed; if the final save then fails
+   * (without FORCE) the shutdown is cancelled as SHUTDOWN ABORT would.
+   */
+  checkShutdownWait(now: number): void {
+    const wait = this.shutdownWait;
+    if (wait === null) return;
+    if (now < wait.deadline && !this.replication.readyToShutdown()) return;
+    this.shutdownWait = null;
+    if (this.finishShutdown(wait.options)) return;
+    this.cancelShutdownWait(wait);
+  }
+
+  /** SHUTDOWN ABORT: false when no shutdown is waiting. */
+  abortShutdown(): boolean {
+    const wait = this.shutdownWait;
+    if (wait === null) return false;
+    this.shutdownWait = null;
+    this.cancelShutdownWait(wait);
+    this.log.warning('Shutdown manually aborted.');
+    return true;
+  }
+
+  /** cancelShutdown: the blocked SHUTDOWNs get an error, writes resume. */
+  private cancelShutdownWait(wait: ShutdownWait): void {
+    for (const { client, state } of wait.clients) {
+      this.blocking.complete(client, state, (c) =>
+        c.reply.error('ERR Errors trying to SHUTDOWN. Check logs.'),
+      );
+    }
+    if (wait.pause !== null && this.pause === wait.pause) this.unpause();
+  }
+
+  /**
+   * finishShutdown: logs the replicas still lagging, stops a background
+   * save, writes the final snapshot when save points exist (or SAVE was
+   * asked), then lets main.ts close everything and exit. Returns false, with
+   * the server still running, when that save failed and FORCE was not given.
+   */
+  private finishShutdown(options: ShutdownOptions): boolean {
+    this.replication.logShutdownLag();
     if (this.persistence.killBackgroundSave())
       this.log.warning('There is a child saving an .rdb. Killing it!');
     if (options.save || (!options.nosave && this.config.get('save').length > 0)) {

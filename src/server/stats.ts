@@ -8,6 +8,12 @@ export class ServerStats {
   rejectedConnections = 0;
   netInputBytes = 0;
   netOutputBytes = 0;
+  /**
+   * The replication share of the two above (Redis 7.0's stat_net_repl_*):
+   * stream and RDB bytes sent to replicas; stream bytes applied from our master.
+   */
+  netReplInputBytes = 0;
+  netReplOutputBytes = 0;
   totalErrorReplies = 0;
   unexpectedErrorReplies = 0;
   totalReadsProcessed = 0;
@@ -19,6 +25,8 @@ export class ServerStats {
     ops: new Metric(),
     netInput: new Metric(),
     netOutput: new Metric(),
+    netReplInput: new Metric(),
+    netReplOutput: new Metric(),
   };
 
   countError(code: string): void {
@@ -35,6 +43,8 @@ export class ServerStats {
     this.rejectedConnections = 0;
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
+    this.netReplInputBytes = 0;
+    this.netReplOutputBytes = 0;
     this.totalErrorReplies = 0;
     this.unexpectedErrorReplies = 0;
     this.totalReadsProcessed = 0;
@@ -46,6 +56,8 @@ export class ServerStats {
     this.samples.ops.track(nowMs, this.totalCommandsProcessed);
     this.samples.netInput.track(nowMs, this.netInputBytes);
     this.samples.netOutput.track(nowMs, this.netOutputBytes);
+    this.samples.netReplInput.track(nowMs, this.netReplInputBytes);
+    this.samples.netReplOutput.track(nowMs, this.netReplOutputBytes);
   }
 
   get instantaneousOps(): number {
@@ -56,6 +68,12 @@ export class ServerStats {
   }
   get instantaneousOutputKbps(): number {
     return this.samples.netOutput.perSecond() / 1024;
+  }
+  get instantaneousReplInputKbps(): number {
+    return this.samples.netReplInput.perSecond() / 1024;
+  }
+  get instantaneousReplOutputKbps(): number {
+    return this.samples.netReplOutput.perSecond() / 1024;
   }
 }
 

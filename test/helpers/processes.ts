@@ -108,12 +108,15 @@ export async function stopProcess(
   });
 }
 
-/** Starts the built resplica with test-friendly defaults plus `extra` options. */
+/**
+ * Starts the built resplica with test-friendly defaults plus `extra` options.
+ * `port` restarts a server on the port it had (a master its replicas retry).
+ */
 export async function startResplica(
   extra: string[] = [],
-  options: { waitReady?: boolean; configFile?: string } = {},
+  options: { waitReady?: boolean; configFile?: string; port?: number } = {},
 ): Promise<RunningServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // As with redis-server, a config file must come first on the command line.
   const file = options.configFile === undefined ? [] : [options.configFile];
   const args = [
@@ -130,8 +133,11 @@ export async function startResplica(
   return launch(process.execPath, args, port, options);
 }
 
-export async function startRedis(extra: string[] = []): Promise<RunningServer> {
-  const port = await freePort();
+export async function startRedis(
+  extra: string[] = [],
+  options: { port?: number } = {},
+): Promise<RunningServer> {
+  const port = options.port ?? (await freePort());
   const args = [
     '--port',
     String(port),

@@ -1,7 +1,8 @@
+import type net from 'node:net';
 import { expect } from 'vitest';
 import { infoField, until } from './persistence.js';
 import type { RunningServer } from './processes.js';
-import { RawClient } from './resp.js';
+import { RawClient, replyLength } from './resp.js';
 
 /**
  * Shared by the replication tests (either side, resplica or redis-server as
@@ -139,4 +140,26 @@ export function workload(p: string): Array<Array<string>> {
 /** The short-lived key expires on the master, which sends its DEL. */
 export async function letShortKeyExpire(client: RawClient, p: string): Promise<void> {
   await until(async () => (await client.call('EXISTS', `${p}:short`)) === ':0\r\n', 'expiry');
+}
+
+/**
+ * Calls `onCommand` with the arguments (latin1) of each complete command a
+ * peer sends on `socket`: the reading half of a hand-driven master.
+ */
+export function onCommands(socket: net.Socket, onCommand: (argv: string[]) => void): void {
+  let buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (;;) {
+      const len = buffer.length > 0 ? replyLength(buffer) : -1;
+      if (len === -1) break;
+      const argv = buffer
+        .subarray(0, len)
+        .toString('latin1')
+        .split('\r\n')
+        .filter((_, i) => i > 0 && i % 2 === 0);
+      buffer = buffer.subarray(len);
+      onCommand(argv);
+    }
+  });
 }

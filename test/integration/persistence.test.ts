@@ -185,7 +185,10 @@ describe('RDB persistence', () => {
       slowest = Math.max(slowest, performance.now() - t0);
       pings++;
     }
-    expect(slowest, `slowest of ${pings} PINGs during BGSAVE (ms)`).toBeLessThan(50);
+    // A save done in one go would hold PING for the whole 3 s it takes here
+    // (300 keys × 10 ms); the bound leaves room for test files running in
+    // parallel on a 2-core machine. The real figure is in performance.md.
+    expect(slowest, `slowest of ${pings} PINGs during BGSAVE (ms)`).toBeLessThan(200);
     expect(infoField(await info(c), 'rdb_bgsave_in_progress')).toBe('1');
     const done = await waitInfo(c, 'rdb_bgsave_in_progress', '0', 15_000);
     expect(infoField(done, 'rdb_last_bgsave_status')).toBe('ok');

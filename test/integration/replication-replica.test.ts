@@ -1,8 +1,9 @@
 import net from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startResplica, type RunningServer } from '../helpers/processes.js';
-import { encodeCommand, RawClient, replyLength } from '../helpers/resp.js';
+import { encodeCommand, RawClient } from '../helpers/resp.js';
 import { infoField, removeTempDirs, tempDir, until } from '../helpers/persistence.js';
+import { onCommands } from '../helpers/replication.js';
 
 /**
  * The replica side against a master driven by hand: the handshake resplica
@@ -53,26 +54,14 @@ async function fakeMaster(
   const server = net.createServer((socket) => {
     const link: Link = { socket, commands: [] };
     links.push(link);
-    let buffer = Buffer.alloc(0);
     socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      for (;;) {
-        const len = buffer.length > 0 ? replyLength(buffer) : -1;
-        if (len === -1) break;
-        const argv = buffer
-          .subarray(0, len)
-          .toString('latin1')
-          .split('\r\n')
-          .filter((_, i) => i > 0 && i % 2 === 0);
-        buffer = buffer.subarray(len);
-        link.commands.push(argv);
-        const name = argv[0]!.toUpperCase();
-        if (name === 'PING') socket.write('+PONG\r\n');
-        else if (name === 'AUTH') socket.write('+OK\r\n');
-        else if (name === 'REPLCONF' && argv[1]?.toUpperCase() !== 'ACK') socket.write('+OK\r\n');
-        else if (name === 'PSYNC') onPsync(link, argv);
-      }
+    onCommands(socket, (argv) => {
+      link.commands.push(argv);
+      const name = argv[0]!.toUpperCase();
+      if (name === 'PING') socket.write('+PONG\r\n');
+      else if (name === 'AUTH') socket.write('+OK\r\n');
+      else if (name === 'REPLCONF' && argv[1]?.toUpperCase() !== 'ACK') socket.write('+OK\r\n');
+      else if (name === 'PSYNC') onPsync(link, argv);
     });
   });
   servers.push(server);
