@@ -94,6 +94,9 @@ export class Replica {
   job: SyncJob | null = null;
   /** When this replica started waiting (diskless delay). */
   waitingSince = Date.now();
+  /** Diskless transfer: bytes the socket still held at the last cron, and when it last drained some. */
+  transferQueued = 0;
+  transferProgressAt = Date.now();
 
   constructor(readonly client: Client) {}
 
@@ -876,12 +879,18 @@ export class ReplicationMaster implements StreamTarget {
         this.lastNewline = now;
         // Replicas waiting for their RDB get a newline a second so they
         // know the master is alive (ignored by them, not part of the stream).
+        // Written directly, not queued like the stream: these replicas have
+        // no stream queued, and the RDB header may follow in this very turn.
         for (const r of this.replicas) {
           if (
-            r.state === 'wait_bgsave_start' ||
-            (r.state === 'wait_bgsave_end' && r.job?.target === 'disk')
-          )
-            this.write(r, NEWLINE);
+            !r.client.closed &&
+            (r.state === 'wait_bgsave_start' ||
+              (r.state === 'wait_bgsave_end' && r.job?.target === 'disk'))
+          ) {
+            r.client.socket.write(NEWLINE);
+            this.server.stats.netOutputBytes += NEWLINE.length;
+            this.server.stats.netReplOutputBytes += NEWLINE.length;
+          }
         }
       }
       const timeout = config.get('repl-timeout') * 1000;
@@ -889,6 +898,18 @@ export class ReplicationMaster implements StreamTarget {
         if (r.state === 'online' && now - r.ackTime > timeout) {
           this.log.warning(`Disconnecting timedout replica (streaming sync): ${r.name}`);
           r.client.kill();
+        } else if (r.state === 'wait_bgsave_end' && r.job?.target === 'socket') {
+          // A diskless transfer goes at the pace of its slowest replica: one
+          // that stops reading would hold the snapshot (and every other sync
+          // and BGSAVE) forever, so it is dropped after repl-timeout without
+          // draining anything, as Redis drops it.
+          const queued = r.client.socket.writableLength;
+          if (queued === 0 || queued < r.transferQueued) r.transferProgressAt = now;
+          r.transferQueued = queued;
+          if (now - r.transferProgressAt > timeout) {
+            this.log.warning(`Disconnecting timedout replica (full sync): ${r.name}`);
+            r.client.kill();
+          }
         }
       }
       this.startPendingSync(now);
