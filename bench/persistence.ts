@@ -36,13 +36,14 @@
  * Options (env): BENCH_KEYS (default 1000000), BENCH_ROUNDS (default 2),
  * BENCH_TARGETS (default "redis,resplica"), BENCH_JSON=1 (also print JSON).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { populate } from './lib/dataset.js';
+import { freePort, has } from './lib/process.js';
+import { medianOf, table, type MetricSpec, type Metrics } from './lib/report.js';
 import { percentile, startProber, startWriter } from './lib/load.js';
 import { Conn, infoField, replyText, sleep, type Reply } from './lib/resp.js';
 
@@ -62,17 +63,6 @@ interface Server {
   dir: string;
   proc: ChildProcess;
   log(): string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
 }
 
 function launch(name: TargetName, port: number, dir: string): Server {
@@ -175,11 +165,8 @@ function treeKb(root: number, file: 'status' | 'smaps_rollup', field: string): n
 // One turn: fresh server, dataset, measurements.
 // ---------------------------------------------------------------------------
 
-type Value = number | string | null;
-type Metrics = Record<string, Value>;
-
 /** Row order and descriptions for the tables; "lower" rows are costs. */
-const METRICS: { key: string; label: string; digits: number }[] = [
+const METRICS: MetricSpec[] = [
   { key: 'populate_s', label: 'populate (s, pipelined)', digits: 2 },
   { key: 'dbsize', label: 'DBSIZE after populate', digits: 0 },
   { key: 'rss_mb', label: 'RSS after populate (MB)', digits: 0 },
@@ -341,51 +328,6 @@ async function turn(name: TargetName, keys: number): Promise<Metrics> {
 // Reporting.
 // ---------------------------------------------------------------------------
 
-function fmt(v: Value, digits: number): string {
-  if (v === null || (typeof v === 'number' && Number.isNaN(v))) return 'n/a';
-  return typeof v === 'number' ? v.toFixed(digits) : v;
-}
-
-function ratio(ours: Value, theirs: Value): string {
-  if (typeof ours !== 'number' || typeof theirs !== 'number' || !(theirs > 0)) return 'n/a';
-  if (Number.isNaN(ours)) return 'n/a';
-  return (ours / theirs).toFixed(2);
-}
-
-function table(title: string, redis: Metrics | null, ours: Metrics | null): string {
-  const lines = [`\n### ${title}\n`, '| metric | redis | resplica | ratio |', '|---|---|---|---|'];
-  for (const { key, label, digits } of METRICS) {
-    const a = redis?.[key] ?? null;
-    const b = ours?.[key] ?? null;
-    lines.push(`| ${label} | ${fmt(a, digits)} | ${fmt(b, digits)} | ${ratio(b, a)} |`);
-  }
-  return lines.join('\n');
-}
-
-function medianOf(samples: Metrics[]): Metrics | null {
-  if (samples.length === 0) return null;
-  const out: Metrics = {};
-  for (const { key } of METRICS) {
-    const nums = samples
-      .map((s) => s[key])
-      .filter((v): v is number => typeof v === 'number' && !Number.isNaN(v))
-      .sort((a, b) => a - b);
-    if (nums.length === samples.length) {
-      const mid = nums.length >> 1;
-      out[key] = nums.length % 2 === 1 ? nums[mid]! : (nums[mid - 1]! + nums[mid]!) / 2;
-    } else {
-      // Strings (status, checks) or some n/a rounds: show the set of outcomes.
-      const seen = [...new Set(samples.map((s) => fmt(s[key] ?? null, 0)))];
-      out[key] = seen.length === 1 && seen[0] === 'n/a' ? null : seen.join(' / ');
-    }
-  }
-  return out;
-}
-
-function has(binary: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
-}
-
 async function main(): Promise<void> {
   const keys = Number(process.env.BENCH_KEYS ?? 1_000_000);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -411,14 +353,17 @@ async function main(): Promise<void> {
       }
     }
     results.push(row);
-    console.log(table(`round ${round} (${keys} keys)`, row.redis, row.resplica));
+    console.log(table(METRICS, `round ${round} (${keys} keys)`, row.redis, row.resplica));
   }
   const pick = (name: TargetName): Metrics[] =>
     results.map((r) => r[name]).filter((m): m is Metrics => m !== null);
-  const summary = { redis: medianOf(pick('redis')), resplica: medianOf(pick('resplica')) };
+  const summary = {
+    redis: medianOf(METRICS, pick('redis')),
+    resplica: medianOf(METRICS, pick('resplica')),
+  };
   if (rounds > 1)
     console.log(
-      table(`median of ${rounds} rounds (${keys} keys)`, summary.redis, summary.resplica),
+      table(METRICS, `median of ${rounds} rounds (${keys} keys)`, summary.redis, summary.resplica),
     );
   const worst = summary.resplica?.bg_ping_max_ms;
   const mem = summary.resplica?.bg_peak_rss_x;

@@ -40,13 +40,14 @@
  * BENCH_SET_REQUESTS (default 1000000), BENCH_TARGETS (default
  * "redis,resplica"), BENCH_JSON=1 (also print JSON).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datasetKeys, populate } from './lib/dataset.js';
+import { freePort, has } from './lib/process.js';
+import { medianOf, table, type MetricSpec, type Metrics } from './lib/report.js';
 import { percentile, startProber, startWriter } from './lib/load.js';
 import { Conn, encode, infoField, replyText, sleep, type Reply } from './lib/resp.js';
 
@@ -73,17 +74,6 @@ interface Server {
 const running = new Set<Server>();
 let logDir = '';
 let logSeq = 0;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, HOST, () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
 
 /** Starts a server in a fresh directory and waits until it answers PONG. */
 async function launch(name: TargetName, role: string): Promise<Server> {
@@ -225,10 +215,7 @@ async function dbsize(conn: Conn): Promise<number | null> {
 // Metrics.
 // ---------------------------------------------------------------------------
 
-type Value = number | string | null;
-type Metrics = Record<string, Value>;
-
-const METRICS: { key: string; label: string; digits: number }[] = [
+const METRICS: MetricSpec[] = [
   { key: 'populate_s', label: 'populate master (s, pipelined)', digits: 2 },
   { key: 'disk_link_s', label: 'disk sync: REPLICAOF until link up (s)', digits: 3 },
   { key: 'disk_sync_s', label: 'disk sync: REPLICAOF until offsets equal (s)', digits: 3 },
@@ -458,46 +445,6 @@ async function turn(name: TargetName, keys: number, requests: number): Promise<M
 // Reporting.
 // ---------------------------------------------------------------------------
 
-function fmt(v: Value, digits: number): string {
-  if (v === null || (typeof v === 'number' && Number.isNaN(v))) return 'n/a';
-  return typeof v === 'number' ? v.toFixed(digits) : v;
-}
-
-function ratio(ours: Value, theirs: Value): string {
-  if (typeof ours !== 'number' || typeof theirs !== 'number' || !(theirs > 0)) return 'n/a';
-  if (Number.isNaN(ours)) return 'n/a';
-  return (ours / theirs).toFixed(2);
-}
-
-function table(title: string, redis: Metrics | null, ours: Metrics | null): string {
-  const lines = [`\n### ${title}\n`, '| metric | redis | resplica | ratio |', '|---|---|---|---|'];
-  for (const { key, label, digits } of METRICS) {
-    const a = redis?.[key] ?? null;
-    const b = ours?.[key] ?? null;
-    lines.push(`| ${label} | ${fmt(a, digits)} | ${fmt(b, digits)} | ${ratio(b, a)} |`);
-  }
-  return lines.join('\n');
-}
-
-function medianOf(samples: Metrics[]): Metrics | null {
-  if (samples.length === 0) return null;
-  const out: Metrics = {};
-  for (const { key } of METRICS) {
-    const nums = samples
-      .map((s) => s[key])
-      .filter((v): v is number => typeof v === 'number' && !Number.isNaN(v))
-      .sort((a, b) => a - b);
-    if (nums.length === samples.length) {
-      const mid = nums.length >> 1;
-      out[key] = nums.length % 2 === 1 ? nums[mid]! : (nums[mid - 1]! + nums[mid]!) / 2;
-    } else {
-      const seen = [...new Set(samples.map((s) => fmt(s[key] ?? null, 0)))];
-      out[key] = seen.length === 1 && seen[0] === 'n/a' ? null : seen.join(' / ');
-    }
-  }
-  return out;
-}
-
 function verdict(ok: boolean | null): string {
   return ok === null ? 'n/a' : ok ? 'met' : 'missed';
 }
@@ -522,10 +469,6 @@ function targets(redis: Metrics | null, ours: Metrics | null): string {
     `SET rps with 1 replica >= 0.8x of 0: ${verdict(ge(n('set_x_1'), 0.8))}`,
     `SET rps with 2 replicas >= 0.8x of 0: ${verdict(ge(n('set_x_2'), 0.8))}`,
   ].join('; ');
-}
-
-function has(binary: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
 }
 
 async function main(): Promise<void> {
@@ -555,14 +498,17 @@ async function main(): Promise<void> {
       row[name] = await turn(name, keys, requests);
     }
     results.push(row);
-    console.log(table(`round ${round} (${keys} keys)`, row.redis, row.resplica));
+    console.log(table(METRICS, `round ${round} (${keys} keys)`, row.redis, row.resplica));
   }
   const pick = (name: TargetName): Metrics[] =>
     results.map((r) => r[name]).filter((m): m is Metrics => m !== null);
-  const summary = { redis: medianOf(pick('redis')), resplica: medianOf(pick('resplica')) };
+  const summary = {
+    redis: medianOf(METRICS, pick('redis')),
+    resplica: medianOf(METRICS, pick('resplica')),
+  };
   if (rounds > 1)
     console.log(
-      table(`median of ${rounds} rounds (${keys} keys)`, summary.redis, summary.resplica),
+      table(METRICS, `median of ${rounds} rounds (${keys} keys)`, summary.redis, summary.resplica),
     );
   console.log(`\nresplica targets: ${targets(summary.redis, summary.resplica)}`);
   console.log(
