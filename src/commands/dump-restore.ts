@@ -4,7 +4,7 @@ import { crc64 } from '../persistence/crc64.js';
 import { RDB_VERSION, RdbFormatError } from '../persistence/rdb-format.js';
 import { decodeValue } from '../persistence/rdb-reader.js';
 import { encodeValue } from '../persistence/rdb-writer.js';
-import { ERR_SYNTAX, isKeyword, keyOf, parseInt64 } from './args.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, isKeyword, keyOf, parseInt64 } from './args.js';
 import type { CommandSpec } from './types.js';
 import type { StoredValue } from '../store/values.js';
 
@@ -40,6 +40,20 @@ function payloadIsValid(data: Buffer): boolean {
   return crc64(data.subarray(0, data.length - 8)).equals(data.subarray(data.length - 8));
 }
 
+/** An option value in 0..max, or null after replying RESTORE's error for it. */
+function boundedIntOrReply(c: Client, arg: Buffer, max: number, what: string): number | null {
+  const v = parseInt64(arg);
+  if (v === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return null;
+  }
+  if (v < 0n || Number(v) > max) {
+    c.reply.error(`ERR Invalid ${what}`);
+    return null;
+  }
+  return Number(v);
+}
+
 /** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency] */
 function restore(c: Client, argv: Buffer[]): void {
   let replace = false;
@@ -52,27 +66,13 @@ function restore(c: Client, argv: Buffer[]): void {
     if (isKeyword(arg, 'REPLACE')) replace = true;
     else if (isKeyword(arg, 'ABSTTL')) absoluteTtl = true;
     else if (isKeyword(arg, 'IDLETIME') && hasValue && frequency === -1) {
-      const idle = parseInt64(argv[++j]!);
-      if (idle === null) {
-        c.reply.error('ERR value is not an integer or out of range');
-        return;
-      }
-      if (idle < 0n) {
-        c.reply.error('ERR Invalid IDLETIME value, must be >= 0');
-        return;
-      }
-      idleSeconds = Number(idle);
+      const idle = boundedIntOrReply(c, argv[++j]!, Infinity, 'IDLETIME value, must be >= 0');
+      if (idle === null) return;
+      idleSeconds = idle;
     } else if (isKeyword(arg, 'FREQ') && hasValue && idleSeconds === -1) {
-      const freq = parseInt64(argv[++j]!);
-      if (freq === null) {
-        c.reply.error('ERR value is not an integer or out of range');
-        return;
-      }
-      if (freq < 0n || freq > 255n) {
-        c.reply.error('ERR Invalid FREQ value, must be >= 0 and <= 255');
-        return;
-      }
-      frequency = Number(freq);
+      const freq = boundedIntOrReply(c, argv[++j]!, 255, 'FREQ value, must be >= 0 and <= 255');
+      if (freq === null) return;
+      frequency = freq;
     } else {
       c.reply.error(ERR_SYNTAX);
       return;
@@ -86,7 +86,7 @@ function restore(c: Client, argv: Buffer[]): void {
   }
   const ttl = parseInt64(argv[2]!);
   if (ttl === null) {
-    c.reply.error('ERR value is not an integer or out of range');
+    c.reply.error(ERR_NOT_INTEGER);
     return;
   }
   if (ttl < 0n) {

@@ -54,50 +54,44 @@ export function lzfCompress(input: Buffer, maxOutput: number): Buffer | null {
   let control = 0;
   let literals = 0;
   let ip = 0;
-  while (ip + 2 < n) {
-    const slot = hashAt(input, ip);
-    const ref = table[slot]! - base - 1;
-    table[slot] = base + ip + 1;
-    const offset = ip - ref - 1;
-    if (
-      ref >= 0 &&
-      offset < MAX_OFFSET &&
-      input[ref] === input[ip] &&
-      input[ref + 1] === input[ip + 1] &&
-      input[ref + 2] === input[ip + 2]
-    ) {
-      const maxLen = Math.min(MAX_MATCH, n - ip);
-      let len = 3;
-      while (len < maxLen && input[ref + len] === input[ip + len]) len++;
-      // Close the open literal run, or take back its unused control byte.
-      if (literals > 0) out[control] = literals - 1;
-      else op--;
-      if (op + 4 > limit) return null;
-      const l = len - 2;
-      if (l < 7) {
-        out[op++] = (l << 5) | (offset >>> 8);
-      } else {
-        out[op++] = (7 << 5) | (offset >>> 8);
-        out[op++] = l - 7;
-      }
-      out[op++] = offset & 0xff;
-      control = op++;
-      literals = 0;
-      // Index the positions inside the match so later repeats find them.
-      const stop = Math.min(ip + len, n - 2);
-      for (let j = ip + 1; j < stop; j++) table[hashAt(input, j)] = base + j + 1;
-      ip += len;
-      continue;
-    }
-    if (op >= limit) return null;
-    out[op++] = input[ip++]!;
-    if (++literals === MAX_LITERAL) {
-      out[control] = MAX_LITERAL - 1;
-      control = op++;
-      literals = 0;
-    }
-  }
   while (ip < n) {
+    // A match needs three bytes: the last two of the input are literals.
+    if (ip + 2 < n) {
+      const slot = hashAt(input, ip);
+      const ref = table[slot]! - base - 1;
+      table[slot] = base + ip + 1;
+      const offset = ip - ref - 1;
+      if (
+        ref >= 0 &&
+        offset < MAX_OFFSET &&
+        input[ref] === input[ip] &&
+        input[ref + 1] === input[ip + 1] &&
+        input[ref + 2] === input[ip + 2]
+      ) {
+        const maxLen = Math.min(MAX_MATCH, n - ip);
+        let len = 3;
+        while (len < maxLen && input[ref + len] === input[ip + len]) len++;
+        // Close the open literal run, or take back its unused control byte.
+        if (literals > 0) out[control] = literals - 1;
+        else op--;
+        if (op + 4 > limit) return null;
+        const l = len - 2;
+        if (l < 7) {
+          out[op++] = (l << 5) | (offset >>> 8);
+        } else {
+          out[op++] = (7 << 5) | (offset >>> 8);
+          out[op++] = l - 7;
+        }
+        out[op++] = offset & 0xff;
+        control = op++;
+        literals = 0;
+        // Index the positions inside the match so later repeats find them.
+        const stop = Math.min(ip + len, n - 2);
+        for (let j = ip + 1; j < stop; j++) table[hashAt(input, j)] = base + j + 1;
+        ip += len;
+        continue;
+      }
+    }
     if (op >= limit) return null;
     out[op++] = input[ip++]!;
     if (++literals === MAX_LITERAL) {

@@ -52,8 +52,6 @@ export class Persistence {
    * or killed by FLUSHALL/SHUTDOWN): replication waits on it.
    */
   private snapshotListener: ((err: Error | null) => void) | null = null;
-  /** The running snapshot writes to replica sockets, not to dbfilename. */
-  private snapshotToSockets = false;
   /** Copy-on-write bytes of the last finished snapshot (rdb_last_cow_size). */
   lastCowBytes = 0;
   lastLoadKeysLoaded = 0;
@@ -64,19 +62,6 @@ export class Persistence {
 
   get bgsaveInProgress(): boolean {
     return this.snapshot !== null;
-  }
-
-  get runningSnapshot(): Snapshot | null {
-    return this.snapshot;
-  }
-
-  /** Whether the running snapshot is a diskless replication transfer. */
-  get snapshotTargetsSockets(): boolean {
-    return this.snapshot !== null && this.snapshotToSockets;
-  }
-
-  get snapshotStartTime(): number {
-    return this.snapshotStartedAt;
   }
 
   private get dir(): string {
@@ -155,7 +140,6 @@ export class Persistence {
       onFinished: (err) => this.backgroundSaveDone(snapshot, err),
     });
     this.snapshotListener = replication?.onDone ?? null;
-    this.snapshotToSockets = false;
     this.snapshot = snapshot;
     this.snapshotStartedAt = Date.now();
     this.dirtyAtSnapshotStart = server.keyspace.dirty;
@@ -186,7 +170,6 @@ export class Persistence {
       },
     });
     this.snapshotListener = replication.onDone;
-    this.snapshotToSockets = true;
     this.snapshot = snapshot;
     this.snapshotStartedAt = Date.now();
     snapshot.start();
@@ -220,7 +203,6 @@ export class Persistence {
     this.lastCowBytes = snapshot.cowPeakBytes;
     this.snapshot = null;
     this.snapshotListener = null;
-    this.snapshotToSockets = false;
     if (this.server.keyspace.activeSnapshot === snapshot)
       this.server.keyspace.activeSnapshot = null;
   }
