@@ -39,8 +39,11 @@ interface Started {
 }
 
 function launch(args: string[]): Started {
+  // Its own working directory: with the default save points a graceful exit
+  // writes dump.rdb into `dir` (./ by default), which must not be the repo.
   const proc = spawn(process.execPath, [RESPLICA_MAIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: tempDir(),
   });
   processes.push(proc);
   let output = '';

@@ -14,7 +14,8 @@ import { dispatch } from '../../src/server/dispatch.js';
 function setup(): { server: Server; client: Client; run: (...args: string[]) => void } {
   const log = new Logger();
   log.level = 'warning';
-  const server = new Server(Config.defaults(), log);
+  // No save points: FLUSHALL would otherwise save dump.rdb into the cwd.
+  const server = new Server(Config.fromArgv(['--save', '']).config, log);
   const client = new Client(1, new net.Socket(), server, null);
   const run = (...args: string[]): void => {
     dispatch(
