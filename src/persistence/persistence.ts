@@ -57,6 +57,8 @@ export class Persistence {
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
   loading: LoadingState | null = null;
+  /** The repl-* aux fields of the last file loaded (a restarted replica PSYNCs with them). */
+  loadedReplicationInfo: LoadedReplicationInfo = {};
 
   constructor(private readonly server: Server) {}
 
@@ -75,7 +77,10 @@ export class Persistence {
   private auxInfo(): RdbAuxInfo {
     // The same measure as INFO used_memory: the V8 heap plus Buffers.
     const mem = process.memoryUsage();
-    return { usedMemory: mem.heapUsed + mem.arrayBuffers };
+    return {
+      usedMemory: mem.heapUsed + mem.arrayBuffers,
+      ...this.server.replication.saveInfo(),
+    };
   }
 
   private writeOptions(): { compression: boolean; checksum: boolean } {
@@ -365,6 +370,11 @@ export class Persistence {
       reader,
     };
     const counts = { loaded: 0, expired: 0 };
+    // At start-up `replicaof` from the configuration already makes us a
+    // replica (Redis loads with masterhost set), before the link exists.
+    const dropExpired = keyspace.expireOnAccess && server.config.get('replicaof') === null;
+    const replInfo: LoadedReplicationInfo = {};
+    this.loadedReplicationInfo = replInfo;
     const now = Date.now();
     // Redis's test hook: a pause per key makes a load slow enough to observe.
     const keyDelayUs = server.config.get('key-load-delay');
@@ -374,6 +384,12 @@ export class Persistence {
         if (field === 'redis-ver') log.notice(`Loading RDB produced by version ${text}`);
         else if (field === 'ctime') {
           log.notice(`RDB age ${Math.floor(now / 1000) - Number(text)} seconds`);
+        } else if (field === 'repl-id') {
+          replInfo.replId = text;
+        } else if (field === 'repl-offset') {
+          replInfo.replOffset = Number(text);
+        } else if (field === 'repl-stream-db') {
+          replInfo.replStreamDb = Number(text);
         } else if (field === 'used-mem') {
           state.rdbUsedMemory = Number(text);
           log.notice(
@@ -390,7 +406,7 @@ export class Persistence {
           );
         }
         // A replica keeps expired keys: its master will send the DELs.
-        if (expireAt !== 0 && expireAt < now && keyspace.expireOnAccess) {
+        if (expireAt !== 0 && expireAt < now && dropExpired) {
           counts.expired++;
           return;
         }
@@ -478,6 +494,13 @@ export class Persistence {
     }
     return lines;
   }
+}
+
+/** The replication history a loaded dump recorded (rdbSaveInfo on load). */
+export interface LoadedReplicationInfo {
+  replId?: string;
+  replOffset?: number;
+  replStreamDb?: number;
 }
 
 /** What replication adds to a background save: its aux fields and an end notice. */

@@ -6,6 +6,7 @@ import type { Server } from '../server/server.js';
 import type { BlockState } from '../server/blocking.js';
 import type { ServerStats } from '../server/stats.js';
 import type { SnapshotSink } from '../persistence/snapshot.js';
+import type { RdbAuxInfo } from '../persistence/rdb-writer.js';
 import { ReplicationBacklog } from './backlog.js';
 import { Propagator, type StreamTarget } from './propagate.js';
 
@@ -466,6 +467,26 @@ export class ReplicationMaster implements StreamTarget {
     this.log.warning(
       `Setting secondary replication ID to ${this.replid2}, valid up to offset: ${this.secondReplOffset}. New replication ID is ${this.replid}`,
     );
+  }
+
+  /**
+   * rdbPopulateSaveInfo: what a dump records of our place in the
+   * replication history, so that a replica restarted from it can PSYNC
+   * instead of syncing in full. A master records it only while it has a
+   * backlog (otherwise nobody could continue from it); a replica while it
+   * knows which database its master's stream is in. Null: nothing recorded.
+   */
+  saveInfo(): Pick<RdbAuxInfo, 'replId' | 'replOffset' | 'replStreamDb'> | null {
+    const link = this.server.replicaLink;
+    let streamDb: number | null;
+    if (!link.isReplica) {
+      // -1 means no write since the last sync: the next one will say its db.
+      streamDb = this.backlog === null ? null : Math.max(this.propagator.streamDb, 0);
+    } else {
+      streamDb = link.savedStreamDb;
+    }
+    if (streamDb === null) return null;
+    return { replId: this.replid, replOffset: this.masterReplOffset, replStreamDb: streamDb };
   }
 
   /** disconnectSlaves: they come back and PSYNC against the new state. */

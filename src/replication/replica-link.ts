@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { dispatch } from '../server/dispatch.js';
@@ -94,6 +95,8 @@ interface Transfer {
   tail: Buffer;
   /** The whole payload arrived: it is being checked and loaded. */
   complete: boolean;
+  /** Started by SYNC: the master knows no offsets and takes no ACKs. */
+  prePsync: boolean;
 }
 
 const EOF_MARK_SIZE = 40;
@@ -124,6 +127,8 @@ export class ReplicaLink {
   private fedBase = 0;
   /** Stream bytes read but not applied yet (kept to proxy them verbatim). */
   private unapplied: Buffer = EMPTY;
+  /** The current master was reached by SYNC: it understands no REPLCONF ACK. */
+  private masterIsPrePsync = false;
   /** Bumped whenever the link is torn down, so async steps of an old link stop. */
   private generation = 0;
 
@@ -173,6 +178,7 @@ export class ReplicaLink {
     this.masterHost = host;
     this.masterPort = port;
     this.becomeReplicaRole();
+    this.restoreHistoryFromDump();
     this.state = 'connect';
     this.log.notice(`Connecting to MASTER ${host}:${port}`);
     this.connect();
@@ -197,6 +203,28 @@ export class ReplicaLink {
     this.server.config.setInternal('replicaof', null);
   }
 
+  /**
+   * A dump we saved as a replica (or a master with replicas) records the
+   * replication id, offset and stream database it matches: restarted from
+   * it, we offer that history to the master and may continue partially
+   * instead of transferring everything again (loadDataFromDisk).
+   */
+  private restoreHistoryFromDump(): void {
+    const { replId, replOffset, replStreamDb } = this.server.persistence.loadedReplicationInfo;
+    if (replId === undefined || replId.length !== 40 || replOffset === undefined) return;
+    if (!Number.isSafeInteger(replOffset) || replOffset < 0) return;
+    if (replStreamDb === undefined || !Number.isInteger(replStreamDb) || replStreamDb < 0) return;
+    const replication = this.server.replication;
+    replication.replid = replId;
+    replication.masterReplOffset = replOffset;
+    this.cacheMasterUsingMyself(replStreamDb);
+  }
+
+  /** The database our master's stream is in, for rdbPopulateSaveInfo; null when unknown. */
+  get savedStreamDb(): number | null {
+    return this.masterClient?.db.id ?? this.cached?.db ?? null;
+  }
+
   private becomeReplicaRole(): void {
     // Replicas do not expire keys: the master sends the DELs.
     this.server.keyspace.expireOnAccess = false;
@@ -208,12 +236,16 @@ export class ReplicaLink {
    * replicationCacheMasterUsingMyself: a master turning replica may hold the
    * new master's history already (it was promoted from our stream).
    */
-  private cacheMasterUsingMyself(): void {
+  private cacheMasterUsingMyself(streamDb = 0): void {
     const replication = this.server.replication;
     this.log.notice(
       'Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.',
     );
-    this.cached = { replid: replication.replid, offset: replication.masterReplOffset, db: 0 };
+    this.cached = {
+      replid: replication.replid,
+      offset: replication.masterReplOffset,
+      db: streamDb,
+    };
   }
 
   // ---- Connecting and the handshake ----------------------------------------
@@ -370,10 +402,32 @@ export class ReplicaLink {
       this.log.notice(
         `Master is currently unable to PSYNC but should be in the future: ${line.slice(1)}`,
       );
+      this.fail();
+      return;
+    }
+    if (line.startsWith('-ERR')) {
+      this.log.notice(`Master does not support PSYNC or is in error state (reply: ${line})`);
     } else {
       this.log.warning(`Unexpected reply to PSYNC from master: ${line}`);
     }
-    this.fail();
+    this.fallBackToSync();
+  }
+
+  /**
+   * A master that does not understand PSYNC (older than Redis 2.8, or a
+   * server that only implements SYNC): the legacy full transfer, with no
+   * replication id or offset to continue from later. Such a master does not
+   * understand REPLCONF ACK either, so none are sent (CLIENT_PRE_PSYNC).
+   */
+  private fallBackToSync(): void {
+    this.log.notice('Retrying with SYNC...');
+    this.send(['SYNC']);
+    if (this.cached !== null) {
+      this.log.notice('Discarding previously cached master state.');
+      this.cached = null;
+    }
+    this.startTransfer(randomBytes(20).toString('hex'), 0);
+    this.transfer!.prePsync = true;
   }
 
   /** +CONTINUE: receive_psync_reply -> connected, with the cached history. */
@@ -407,6 +461,7 @@ export class ReplicaLink {
       read: 0,
       tail: EMPTY,
       complete: false,
+      prePsync: false,
     };
     this.state = 'transfer';
     this.lastIo = Date.now();
@@ -561,6 +616,7 @@ export class ReplicaLink {
     this.transfer = null;
     const diskless = t.mark !== null;
     this.establish(t.offset, streamDb < server.keyspace.databases.length ? streamDb : 0);
+    this.masterIsPrePsync = t.prePsync;
     this.log.notice('MASTER <-> REPLICA sync: Finished with success');
     // After a diskless transfer the master streams only once we ACK.
     if (diskless) this.sendAck();
@@ -572,6 +628,7 @@ export class ReplicaLink {
 
   /** replicationCreateMasterClient: -> connected. */
   private establish(offset: number, db: number): void {
+    this.masterIsPrePsync = false;
     const socket = this.socket!;
     const c = this.server.createMasterClient(socket);
     c.db = this.server.database(db);
@@ -641,7 +698,7 @@ export class ReplicaLink {
 
   /** replicationSendAck: `REPLCONF ACK <offset>`. */
   sendAck(): void {
-    if (this.state !== 'connected' || this.socket === null) return;
+    if (this.state !== 'connected' || this.socket === null || this.masterIsPrePsync) return;
     this.send(['REPLCONF', 'ACK', String(this.appliedOffset)]);
   }
 

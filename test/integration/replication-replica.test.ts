@@ -61,7 +61,7 @@ async function fakeMaster(
       if (name === 'PING') socket.write('+PONG\r\n');
       else if (name === 'AUTH') socket.write('+OK\r\n');
       else if (name === 'REPLCONF' && argv[1]?.toUpperCase() !== 'ACK') socket.write('+OK\r\n');
-      else if (name === 'PSYNC') onPsync(link, argv);
+      else if (name === 'PSYNC' || name === 'SYNC') onPsync(link, argv);
     });
   });
   servers.push(server);
@@ -153,6 +153,46 @@ describe('replication: the replica side against a hand-driven master', () => {
     expect(await admin.call('GET', 'half')).toBe('$4\r\ndone\r\n');
     expect(await admin.call('CLIENT', 'LIST', 'TYPE', 'master')).toMatch(/flags=M db=2 /);
   }, 30_000);
+
+  it('falls back to SYNC when the master does not know PSYNC, and sends it no ACKs', async () => {
+    const master = await fakeMaster((link, argv) => {
+      if (argv[0] === 'PSYNC') {
+        link.socket.write("-ERR unknown command 'PSYNC', with args beginning with: '?' '-1' \r\n");
+        return;
+      }
+      // SYNC: the bulk payload straight away, then the stream.
+      link.socket.write(`$${EMPTY_RDB.length}\r\n`);
+      link.socket.write(Buffer.concat([EMPTY_RDB, encodeCommand(['SET', 'from-sync', 'yes'])]));
+    });
+    const server = await startResplica(['--dir', tempDir('resplica-sync-fallback-')]);
+    started.push(server);
+    const admin = await RawClient.connect(server.port);
+    clients.push(admin);
+    expect(await admin.call('REPLICAOF', '127.0.0.1', String(master.port))).toBe('+OK\r\n');
+    await until(
+      async () => (await admin.call('GET', 'from-sync')) === '$3\r\nyes\r\n',
+      'the stream after SYNC to be applied',
+    );
+    const output = server.output();
+    expect(output).toContain(
+      "Master does not support PSYNC or is in error state (reply: -ERR unknown command 'PSYNC'",
+    );
+    expect(output).toContain('Retrying with SYNC...');
+    expect(output).toContain('MASTER <-> REPLICA sync: Finished with success');
+    const link = master.links[0]!;
+    expect(link.commands.map((argv) => argv[0])).toEqual([
+      'PING',
+      'REPLCONF',
+      'REPLCONF',
+      'PSYNC',
+      'SYNC',
+    ]);
+    // The replica's cron ACKs every second: after two of its periods, none
+    // may have reached a pre-PSYNC master (an absence needs a time bound).
+    const linkedAt = Date.now();
+    await until(() => Date.now() - linkedAt > 2_200, 'two cron periods');
+    expect(link.commands.some((argv) => argv[0] === 'REPLCONF' && argv[1] === 'ACK')).toBe(false);
+  });
 
   it('sends AUTH with masteruser/masterauth and announces replica-announce-ip/port', async () => {
     const master = await fakeMaster(() => undefined);
