@@ -244,7 +244,11 @@ function corrupt(what: string): RdbFormatError {
   return new RdbFormatError(`Listpack integrity check failed: ${what}`);
 }
 
-/** Validating decoder; integer entries come back as decimal ASCII Buffers. */
+/**
+ * Validating decoder; integer entries come back as decimal ASCII Buffers,
+ * string entries as views of `buf` (no copy: callers pass a private copy,
+ * and the views keep it alive).
+ */
 export function decodeListpack(buf: Buffer): Buffer[] {
   const size = buf.length;
   if (size < HEADER + 1) throw corrupt('shorter than its header');
@@ -264,7 +268,7 @@ export function decodeListpack(buf: Buffer): Buffer[] {
     } else if (b < 0xc0) {
       const len = b & 0x3f;
       if (p + 1 + len > end) throw corrupt('string past the end');
-      value = Buffer.from(buf.subarray(p + 1, p + 1 + len));
+      value = buf.subarray(p + 1, p + 1 + len);
       p += 1 + len;
     } else if (b < 0xe0) {
       if (p + 2 > end) throw corrupt('integer past the end');
@@ -276,13 +280,13 @@ export function decodeListpack(buf: Buffer): Buffer[] {
       if (p + 2 > end) throw corrupt('string length past the end');
       const len = ((b & 0x0f) << 8) | buf[p + 1]!;
       if (p + 2 + len > end) throw corrupt('string past the end');
-      value = Buffer.from(buf.subarray(p + 2, p + 2 + len));
+      value = buf.subarray(p + 2, p + 2 + len);
       p += 2 + len;
     } else if (b === 0xf0) {
       if (p + 5 > end) throw corrupt('string length past the end');
       const len = buf.readUInt32LE(p + 1);
       if (p + 5 + len > end) throw corrupt('string past the end');
-      value = Buffer.from(buf.subarray(p + 5, p + 5 + len));
+      value = buf.subarray(p + 5, p + 5 + len);
       p += 5 + len;
     } else if (b >= 0xf1 && b <= 0xf4) {
       const width = b === 0xf1 ? 2 : b === 0xf2 ? 3 : b === 0xf3 ? 4 : 8;

@@ -2,8 +2,9 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from '../server/server.js';
 import type { StoredValue } from '../store/values.js';
+import type { Database } from '../store/database.js';
 import { RdbFormatError } from './rdb-format.js';
-import { RdbReader, type RdbRecordHandler } from './rdb-reader.js';
+import { RdbReader, type IncrementalRdbReader, type RdbRecordHandler } from './rdb-reader.js';
 import { encodeKeyspaceSync, type RdbAuxInfo } from './rdb-writer.js';
 import { Snapshot, type SnapshotSink } from './snapshot.js';
 import { RdbFileSink, RdbSaveError, writeRdbFileSync } from './file-sink.js';
@@ -16,12 +17,19 @@ const LOAD_SLICE_MS = 10;
 /** State of the last background save, as INFO's rdb_last_bgsave_status reports it. */
 export type SaveStatus = 'ok' | 'err';
 
-/** Progress of a start-up load (INFO loading_* fields). */
+/** Progress of a load (INFO loading_* fields). */
 export interface LoadingState {
   startedAt: number;
   totalBytes: number;
   rdbUsedMemory: number;
-  reader: RdbReader | null;
+  reader: { readonly offset: number } | null;
+  /**
+   * Redis 7's async loading: a replica loading its master's snapshot aside
+   * (repl-diskless-load swapdb) while the data it holds is an earlier state
+   * of the same history keeps serving it; only commands flagged
+   * no_async_loading are answered -LOADING.
+   */
+  async: boolean;
 }
 
 /**
@@ -270,7 +278,13 @@ export class Persistence {
     let data: Buffer;
     // Loading starts before the file is read: no client may see the empty
     // dataset while the read is in flight.
-    this.loading = { startedAt: Date.now(), totalBytes: 0, rdbUsedMemory: 0, reader: null };
+    this.loading = {
+      startedAt: Date.now(),
+      totalBytes: 0,
+      rdbUsedMemory: 0,
+      reader: null,
+      async: false,
+    };
     try {
       data = await fsp.readFile(path.join(this.dir, this.filename));
     } catch (err) {
@@ -293,7 +307,7 @@ export class Persistence {
    * dropped, as a master does.
    */
   load(data: Buffer): Promise<void> {
-    let job: LoadJob;
+    let job: LoadJob<RdbReader>;
     try {
       job = this.beginLoad(data, false);
     } catch (err) {
@@ -349,11 +363,7 @@ export class Persistence {
     return null;
   }
 
-  private beginLoad(data: Buffer, replaceExisting: boolean): LoadJob {
-    const server = this.server;
-    const keyspace = server.keyspace;
-    const databases = keyspace.databases;
-    const log = server.log;
+  private beginLoad(data: Buffer, replaceExisting: boolean): LoadJob<RdbReader> {
     let reader: RdbReader;
     try {
       reader = new RdbReader(data);
@@ -363,25 +373,85 @@ export class Persistence {
       if (!(err instanceof RdbFormatError) || !isHeaderProblem(err)) throw err;
       throw new LoadError(err.message, 'Fatal error loading the DB: Invalid argument. Exiting.');
     }
+    const keyspace = this.server.keyspace;
+    return this.loadJob(reader, keyspace.databases, {
+      totalBytes: data.length,
+      replaceExisting,
+      async: false,
+      loading: true,
+    });
+  }
+
+  /**
+   * A replica's full sync, parsed while it arrives (replication/sync-load.ts):
+   * into `targets` (the live databases, or fresh ones swapped in at the
+   * end), or nowhere (`null`) when the payload is only checked before a
+   * disk-mode load. `loading` sets the LOADING state for the duration.
+   */
+  beginStreamLoad(
+    reader: IncrementalRdbReader,
+    targets: Database[] | null,
+    options: { totalBytes: number; async: boolean; loading: boolean },
+  ): LoadJob<IncrementalRdbReader> {
+    return this.loadJob(reader, targets, { ...options, replaceExisting: false });
+  }
+
+  /** One slice of a stream load; throws a LoadError on a bad payload. */
+  streamLoadStep(
+    job: LoadJob<IncrementalRdbReader>,
+    deadline: number,
+  ): 'done' | 'yield' | 'need-data' {
+    try {
+      return job.reader.run(job.handler, deadline);
+    } catch (err) {
+      throw toLoadError(err);
+    }
+  }
+
+  /** A stream load that parsed its whole payload: the LOADING state ends. */
+  finishStreamLoad(job: LoadJob<IncrementalRdbReader>): void {
+    if (job.loading) this.finishLoad(job);
+  }
+
+  /** A stream load given up (bad payload, lost link): the LOADING state ends. */
+  abortStreamLoad(job: LoadJob<IncrementalRdbReader>): void {
+    if (job.loading && this.loading === job.state) this.loading = null;
+  }
+
+  private loadJob<R extends { readonly offset: number; readonly emptyKeysSkipped: number }>(
+    reader: R,
+    targets: Database[] | null,
+    options: { totalBytes: number; replaceExisting: boolean; async: boolean; loading: boolean },
+  ): LoadJob<R> {
+    const server = this.server;
+    const keyspace = server.keyspace;
+    const log = server.log;
+    const { replaceExisting } = options;
+    const databaseCount = keyspace.databases.length;
     const state: LoadingState = {
       startedAt: Date.now(),
-      totalBytes: data.length,
+      totalBytes: options.totalBytes,
       rdbUsedMemory: 0,
       reader,
+      async: options.async,
     };
     const counts = { loaded: 0, expired: 0 };
     // At start-up `replicaof` from the configuration already makes us a
     // replica (Redis loads with masterhost set), before the link exists.
     const dropExpired = keyspace.expireOnAccess && server.config.get('replicaof') === null;
     const replInfo: LoadedReplicationInfo = {};
-    this.loadedReplicationInfo = replInfo;
+    // A payload only checked is loaded (and reported) by a second job.
+    const checkOnly = targets === null;
+    if (!checkOnly) this.loadedReplicationInfo = replInfo;
     const now = Date.now();
     // Redis's test hook: a pause per key makes a load slow enough to observe.
     const keyDelayUs = server.config.get('key-load-delay');
     const handler: RdbRecordHandler = {
       aux: (field: string, value: Buffer): void => {
         const text = value.toString('latin1');
-        if (field === 'redis-ver') log.notice(`Loading RDB produced by version ${text}`);
+        if (checkOnly) {
+          if (field === 'repl-stream-db') replInfo.replStreamDb = Number(text);
+        } else if (field === 'redis-ver') log.notice(`Loading RDB produced by version ${text}`);
         else if (field === 'ctime') {
           log.notice(`RDB age ${Math.floor(now / 1000) - Number(text)} seconds`);
         } else if (field === 'repl-id') {
@@ -399,12 +469,13 @@ export class Persistence {
       },
       key: (dbIndex: number, key: Buffer, value: StoredValue, expireAt: number): void => {
         if (keyDelayUs > 0) busyWait(keyDelayUs);
-        const db = databases[dbIndex];
-        if (db === undefined) {
+        if (dbIndex >= databaseCount) {
           throw new LoadError(
-            `FATAL: Data file was created with a Redis server configured to handle more than ${databases.length} databases. Exiting`,
+            `FATAL: Data file was created with a Redis server configured to handle more than ${databaseCount} databases. Exiting`,
           );
         }
+        if (checkOnly) return;
+        const db = targets[dbIndex]!;
         // A replica keeps expired keys: its master will send the DELs.
         if (expireAt !== 0 && expireAt < now && dropExpired) {
           counts.expired++;
@@ -421,11 +492,19 @@ export class Persistence {
         counts.loaded++;
       },
     };
-    this.loading = state;
-    return { reader, handler, counts, dirtyBefore: keyspace.dirty };
+    if (options.loading) this.loading = state;
+    return {
+      reader,
+      handler,
+      counts,
+      dirtyBefore: keyspace.dirty,
+      replInfo,
+      state,
+      loading: options.loading,
+    };
   }
 
-  private finishLoad(job: LoadJob): void {
+  private finishLoad(job: LoadJob<{ readonly emptyKeysSkipped: number }>): void {
     this.loading = null;
     // Loading is not a change: the dataset equals the file.
     this.server.keyspace.dirty = job.dirtyBefore;
@@ -444,8 +523,8 @@ export class Persistence {
     const snapshot = this.snapshot;
     const loading = this.loading;
     const lines = [
-      `loading:${loading !== null ? 1 : 0}`,
-      'async_loading:0',
+      `loading:${loading !== null && !loading.async ? 1 : 0}`,
+      `async_loading:${loading !== null && loading.async ? 1 : 0}`,
       `current_cow_peak:${snapshot?.cowPeakBytes ?? 0}`,
       `current_cow_size:${snapshot?.cowBytes ?? 0}`,
       'current_cow_size_age:0',
@@ -509,12 +588,18 @@ export interface ReplicationSave {
   onDone: (err: Error | null) => void;
 }
 
-interface LoadJob {
-  reader: RdbReader;
+/** One RDB being loaded: its reader, the record handler and what it counted. */
+export interface LoadJob<R> {
+  reader: R;
   handler: RdbRecordHandler;
   counts: { loaded: number; expired: number };
   /** The dirty counter before loading, restored after: loading is not a change. */
   dirtyBefore: number;
+  /** The repl-* aux fields seen so far. */
+  replInfo: LoadedReplicationInfo;
+  state: LoadingState;
+  /** Whether the job holds the LOADING state. */
+  loading: boolean;
 }
 
 /** A signature or version Redis refuses before reading any record. */

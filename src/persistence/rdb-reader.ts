@@ -42,6 +42,12 @@ const RECORDS_PER_CLOCK_CHECK = 8;
 const CRC_STRIDE = 64 * 1024;
 
 const EOF_MESSAGE = 'Unexpected EOF reading RDB file';
+/** Input copied at once for small values to be views of (see Cursor.copy). */
+const SLAB_SIZE = 32 * 1024;
+/** Values longer than this get a Buffer of their own. */
+const SLAB_VALUE_MAX = 4096;
+
+const EMPTY = Buffer.alloc(0);
 
 export interface RdbRecordHandler {
   aux(field: string, value: Buffer): void;
@@ -51,15 +57,39 @@ export interface RdbRecordHandler {
   key(db: number, key: Buffer, value: StoredValue, expireAt: number): void;
 }
 
-/** A read position in the file; every read checks the bounds first. */
-class Cursor {
+/**
+ * The bytes ran out before the record did. Still an RdbFormatError with
+ * Redis's EOF text (what a truncated file reports); the incremental reader
+ * catches it instead, to wait for more bytes. `needEnd` is the position the
+ * failed read wanted to reach (a lower bound for the whole record).
+ */
+class ShortInput extends RdbFormatError {
   constructor(
-    readonly data: Buffer,
+    offset: number,
+    readonly needEnd: number,
+  ) {
+    super(EOF_MESSAGE, offset);
+  }
+}
+
+/**
+ * A read position in the bytes at hand (the whole file, or the buffered part
+ * of a stream); every read checks the bounds first.
+ */
+class Cursor {
+  /** The current slab (see copy) and the input range it holds. */
+  private slab: Buffer = EMPTY;
+  private slabInput: Buffer | null = null;
+  private slabStart = 0;
+  private slabEnd = 0;
+
+  constructor(
+    public data: Buffer,
     public pos: number,
   ) {}
 
   need(n: number): void {
-    if (this.pos + n > this.data.length) throw new RdbFormatError(EOF_MESSAGE, this.pos);
+    if (this.pos + n > this.data.length) throw new ShortInput(this.pos, this.pos + n);
   }
 
   byte(): number {
@@ -75,13 +105,34 @@ class Cursor {
     return out;
   }
 
-  /** A private copy of the next n bytes, so stored values do not pin the file. */
+  /**
+   * The next n bytes as a private Buffer, so stored values never pin the
+   * input. Small ones are views of a slab: the input copied SLAB_SIZE bytes
+   * at a time, one memcpy and one ArrayBuffer per slab instead of an
+   * allocation and a copy per value (a million 50-byte strings cost about a
+   * third less this way). A slab stays alive while any value in it does,
+   * like the 8 KB pool Buffer.allocUnsafe carves from, only coarser.
+   */
   copy(n: number): Buffer {
     this.need(n);
-    const out = Buffer.allocUnsafe(n);
-    this.data.copy(out, 0, this.pos, this.pos + n);
+    const pos = this.pos;
     this.pos += n;
-    return out;
+    if (n > SLAB_VALUE_MAX) {
+      const out = Buffer.allocUnsafe(n);
+      this.data.copy(out, 0, pos, pos + n);
+      return out;
+    }
+    if (this.slabInput !== this.data || pos < this.slabStart || pos + n > this.slabEnd) {
+      // From this value on, as far as the input (and SLAB_SIZE) goes.
+      const end = Math.min(this.data.length, pos + SLAB_SIZE);
+      this.slab = Buffer.allocUnsafeSlow(end - pos);
+      this.data.copy(this.slab, 0, pos, end);
+      this.slabInput = this.data;
+      this.slabStart = pos;
+      this.slabEnd = end;
+    }
+    const at = pos - this.slabStart;
+    return this.slab.subarray(at, at + n);
   }
 
   /**
@@ -503,29 +554,44 @@ type ParsedRecord =
 
 const OTHER: ParsedRecord = { kind: 'other' };
 
+/** Where a parse step stopped: at EOF, at the deadline, or short of bytes (streaming only). */
+type StepResult = 'done' | 'yield' | 'short';
+
 /**
- * Reads one RDB file, sliced: the caller calls run() repeatedly with a
- * deadline (the loader yields to the event loop in between). The CRC-64 is
- * computed as the records are parsed, never in a separate pass.
+ * The parse state shared by the whole-file and the incremental reader:
+ * cursor, CRC, current database, pending expiry. Positions in `cursor` are
+ * relative to the bytes at hand; `base` is the file offset of their first
+ * byte (always 0 for a whole file).
  */
-export class RdbReader {
-  readonly version: number;
-  private readonly cursor: Cursor;
-  private readonly verifyChecksum: boolean;
+class RecordParser {
+  version = 0;
+  readonly cursor: Cursor;
+  base = 0;
+  /** End of the bytes already fed to the CRC (relative, like cursor.pos). */
+  hashed = 0;
+  /** Where the record that ran short wanted its bytes to reach (relative). */
+  shortNeedEnd = 0;
+  done = false;
+  skipped = 0;
   private readonly crc = new Crc64();
-  /** End of the bytes already fed to the CRC. */
-  private hashed = 0;
   private db = 0;
   /** Expiry announced for the next key record (ms), 0 when none. */
   private pendingExpire = 0;
-  private skipped = 0;
-  private done = false;
 
-  /** Parses the 9-byte header at once; throws RdbFormatError on a bad magic or an unsupported version. */
-  constructor(data: Buffer, options: { verifyChecksum?: boolean } = {}) {
-    this.verifyChecksum = options.verifyChecksum ?? true;
+  constructor(
+    data: Buffer,
+    private readonly verifyChecksum: boolean,
+  ) {
     this.cursor = new Cursor(data, 0);
-    if (data.length < 9) throw new RdbFormatError(EOF_MESSAGE, data.length);
+  }
+
+  /**
+   * The 9-byte header; throws RdbFormatError on a bad magic or an
+   * unsupported version, ShortInput when fewer than 9 bytes are at hand.
+   */
+  readHeader(): void {
+    const data = this.cursor.data;
+    if (data.length < 9) throw new ShortInput(data.length, 9);
     if (data.latin1Slice(0, 5) !== RDB_MAGIC)
       throw new RdbFormatError('Wrong signature trying to load DB from file', 0);
     const digits = data.latin1Slice(5, 9);
@@ -539,37 +605,37 @@ export class RdbReader {
     this.cursor.pos = 9;
   }
 
-  /** Byte offset reached so far. */
-  get offset(): number {
-    return this.cursor.pos;
-  }
-
-  /** Empty keys skipped so far (Redis logs "rdbLoadObject skipping empty key"). */
-  get emptyKeysSkipped(): number {
-    return this.skipped;
-  }
-
   /**
-   * Parses records until performance.now() >= deadline (looked at every few
-   * records, so a slice overruns only by one record: a few ms unless that
-   * record is one huge value) or the end. Returns true once EOF and the
-   * checksum have been read. Throws RdbFormatError, with `offset` set, on
-   * anything malformed or unsupported.
+   * Parses records until the deadline (looked at every few records) or EOF.
+   * With `streaming`, a record that runs out of bytes is rewound to its
+   * start and 'short' returned (nothing of it reaches the handler);
+   * otherwise running out is the truncated-file error.
    */
-  run(handler: RdbRecordHandler, deadline: number): boolean {
-    if (this.done) return true;
+  step(handler: RdbRecordHandler, deadline: number, streaming: boolean): StepResult {
+    if (this.done) return 'done';
+    const c = this.cursor;
     let records = 0;
     for (;;) {
       if (++records % RECORDS_PER_CLOCK_CHECK === 0 && performance.now() >= deadline) {
         // Hash what this slice parsed, so the work stays spread over slices.
-        this.hashUpTo(this.cursor.pos);
-        return false;
+        this.hashUpTo(c.pos);
+        return 'yield';
       }
+      const recordStart = c.pos;
       let record: ParsedRecord;
       try {
         record = this.parseRecord();
       } catch (err) {
-        throw asFormatError(err, this.cursor.pos);
+        if (streaming && err instanceof ShortInput) {
+          // A partial record changes no state (see parseRecord), so
+          // rewinding the cursor is all it takes to retry it later.
+          c.pos = recordStart;
+          this.shortNeedEnd = err.needEnd;
+          return 'short';
+        }
+        const error = asFormatError(err, c.pos);
+        if (error.offset >= 0) error.offset += this.base;
+        throw error;
       }
       switch (record.kind) {
         case 'aux':
@@ -584,13 +650,19 @@ export class RdbReader {
           break;
         case 'eof':
           this.done = true;
-          return true;
+          return 'done';
         default:
           break;
       }
     }
   }
 
+  /**
+   * One record. State (db, pending expiry, CRC position) changes only once
+   * every byte of the record has been read, so a record that runs short
+   * can be parsed again from its start; the one exception, the CRC catching
+   * up before EOF's checksum, only moves `hashed` past the start.
+   */
   private parseRecord(): ParsedRecord {
     const c = this.cursor;
     const start = c.pos;
@@ -651,7 +723,7 @@ export class RdbReader {
         if (!isLoadableType(type)) {
           const why = unsupportedType(type);
           throw new RdbFormatError(
-            why ?? `Unknown RDB encoding type ${type} at offset ${start}`,
+            why ?? `Unknown RDB encoding type ${type} at offset ${start + this.base}`,
             start,
           );
         }
@@ -668,7 +740,8 @@ export class RdbReader {
     return record;
   }
 
-  private hashUpTo(pos: number): void {
+  hashUpTo(pos: number): void {
+    if (pos <= this.hashed) return;
     this.crc.update(this.cursor.data, this.hashed, pos);
     this.hashed = pos;
   }
@@ -689,5 +762,202 @@ export class RdbReader {
         at,
       );
     }
+  }
+}
+
+/**
+ * Reads one RDB file held whole in memory, sliced: the caller calls run()
+ * repeatedly with a deadline (the loader yields to the event loop in
+ * between). The CRC-64 is computed as the records are parsed, never in a
+ * separate pass. For a file that arrives in pieces (a replica's full sync),
+ * see RdbReader.incremental.
+ */
+export class RdbReader {
+  private readonly parser: RecordParser;
+
+  /** Parses the 9-byte header at once; throws RdbFormatError on a bad magic or an unsupported version. */
+  constructor(data: Buffer, options: { verifyChecksum?: boolean } = {}) {
+    this.parser = new RecordParser(data, options.verifyChecksum ?? true);
+    if (data.length < 9) throw new RdbFormatError(EOF_MESSAGE, data.length);
+    this.parser.readHeader();
+  }
+
+  /** A reader fed by push() as the bytes arrive; see IncrementalRdbReader. */
+  static incremental(options: { verifyChecksum?: boolean } = {}): IncrementalRdbReader {
+    return new IncrementalRdbReader(options);
+  }
+
+  get version(): number {
+    return this.parser.version;
+  }
+
+  /** Byte offset reached so far. */
+  get offset(): number {
+    return this.parser.cursor.pos;
+  }
+
+  /** Empty keys skipped so far (Redis logs "rdbLoadObject skipping empty key"). */
+  get emptyKeysSkipped(): number {
+    return this.parser.skipped;
+  }
+
+  /**
+   * Parses records until performance.now() >= deadline (looked at every few
+   * records, so a slice overruns only by one record: a few ms unless that
+   * record is one huge value) or the end. Returns true once EOF and the
+   * checksum have been read. Throws RdbFormatError, with `offset` set, on
+   * anything malformed or unsupported.
+   */
+  run(handler: RdbRecordHandler, deadline: number): boolean {
+    return this.parser.step(handler, deadline, false) === 'done';
+  }
+}
+
+/** The smallest buffer the incremental reader gathers bytes into. */
+const MIN_STREAM_BUFFER = 64 * 1024;
+
+/**
+ * An RDB file parsed while it arrives (a replica's full sync): push() the
+ * bytes as they come, in chunks of any size, end() after the last one, and
+ * call run() whenever it helps. The handler sees exactly the calls the
+ * whole-file reader makes, record by record; a record is handed over only
+ * once all its bytes are in.
+ *
+ * Bytes are gathered in one buffer holding the unparsed tail (a chunk that
+ * starts at a record boundary is adopted as is, without a copy); parsed
+ * bytes are dropped when the buffer is next rebuilt, so memory is the
+ * largest record in flight plus a chunk, not the file. The buffer may
+ * reference a pushed chunk: callers must not modify a chunk once pushed.
+ *
+ * A record that runs short is parsed again from its start, but only once
+ * the bytes it asked for have arrived and the buffered part of it has grown
+ * by half: a 50 MB value arriving in 64 KB chunks is attempted a handful of
+ * times, not 800 (total re-parsing stays within ~3× the record).
+ */
+export class IncrementalRdbReader {
+  private readonly parser: RecordParser;
+  /** Bytes held: [0, filled) is data, the rest spare room. */
+  private store: Buffer = EMPTY;
+  private filled = 0;
+  private ended = false;
+  private headerRead = false;
+  /** Do not parse again before the stream reaches this file offset (unless ended). */
+  private retryAt = 0;
+  private shortRecords = 0;
+
+  constructor(options: { verifyChecksum?: boolean } = {}) {
+    this.parser = new RecordParser(EMPTY, options.verifyChecksum ?? true);
+  }
+
+  /** The file's RDB version, 0 until its header has arrived. */
+  get version(): number {
+    return this.parser.version;
+  }
+
+  /** File offset of the end of the last record handed to the handler. */
+  get offset(): number {
+    return this.parser.base + this.parser.cursor.pos;
+  }
+
+  /** File bytes received so far. */
+  get received(): number {
+    return this.parser.base + this.filled;
+  }
+
+  get emptyKeysSkipped(): number {
+    return this.parser.skipped;
+  }
+
+  /** Bytes of memory the reader holds for records not parsed yet. */
+  get buffered(): number {
+    return this.store.length;
+  }
+
+  /** How many parse attempts ran out of bytes (each one re-parsed later): the cost of streaming. */
+  get shortAttempts(): number {
+    return this.shortRecords;
+  }
+
+  /** More bytes of the file. Bytes after the end of the file (EOF and checksum) are ignored. */
+  push(chunk: Buffer): void {
+    if (this.ended) throw new Error('RDB stream already ended');
+    if (chunk.length === 0 || this.parser.done) return;
+    if (this.filled + chunk.length <= this.store.length) {
+      chunk.copy(this.store, this.filled);
+      this.filled += chunk.length;
+      return;
+    }
+    // Rebuild: drop the parsed bytes (hashing them first), keep the tail.
+    const p = this.parser;
+    const c = p.cursor;
+    const consumed = c.pos;
+    c.data = this.store.subarray(0, this.filled);
+    p.hashUpTo(consumed);
+    const keep = this.filled - consumed;
+    if (keep === 0) {
+      this.store = chunk;
+      this.filled = chunk.length;
+    } else {
+      // Twice what is needed, so a big record arriving in small chunks is
+      // copied O(log n) times, not once per chunk.
+      const size = Math.max(MIN_STREAM_BUFFER, 2 * (keep + chunk.length));
+      const next = Buffer.allocUnsafe(size);
+      this.store.copy(next, 0, consumed, this.filled);
+      chunk.copy(next, keep);
+      this.store = next;
+      this.filled = keep + chunk.length;
+    }
+    p.base += consumed;
+    p.hashed -= consumed;
+    p.shortNeedEnd -= consumed;
+    c.pos = 0;
+    c.data = EMPTY;
+  }
+
+  /** No more bytes will come: a file that stops short now fails as truncated. */
+  end(): void {
+    this.ended = true;
+  }
+
+  /**
+   * Parses the complete records at hand until performance.now() >= deadline
+   * (as RdbReader.run). 'done' once EOF and the checksum have been read,
+   * 'yield' at the deadline (call again), 'need-data' when every complete
+   * record has been handed over and more bytes (or end()) are needed.
+   * Throws RdbFormatError as RdbReader.run does, at the same offsets; after
+   * end(), a file that stops short throws the truncated-file error.
+   */
+  run(handler: RdbRecordHandler, deadline: number): 'done' | 'yield' | 'need-data' {
+    const p = this.parser;
+    if (p.done) return 'done';
+    if (!this.ended && this.received < this.retryAt) return 'need-data';
+    const c = p.cursor;
+    c.data = this.store.subarray(0, this.filled);
+    if (!this.headerRead) {
+      try {
+        p.readHeader();
+      } catch (err) {
+        if (!(err instanceof ShortInput)) throw err;
+        if (this.ended) throw new RdbFormatError(EOF_MESSAGE, this.filled);
+        this.retryAt = 9;
+        return 'need-data';
+      }
+      this.headerRead = true;
+    }
+    const result = p.step(handler, deadline, !this.ended);
+    if (result === 'done') {
+      // Nothing more to parse: let the buffer go.
+      p.base += c.pos;
+      this.store = EMPTY;
+      this.filled = 0;
+      c.data = EMPTY;
+      c.pos = 0;
+      return 'done';
+    }
+    if (result === 'yield') return 'yield';
+    this.shortRecords++;
+    const have = this.filled - c.pos;
+    this.retryAt = p.base + Math.max(p.shortNeedEnd, this.filled + (have >> 1));
+    return 'need-data';
   }
 }

@@ -25,7 +25,8 @@ function corrupt(what: string): RdbFormatError {
  *   0xC0 / 0xD0 / 0xE0 / 0xF0 / 0xFE            int16 / int32 / int64 / int24 / int8 (LE)
  *   0xF1..0xFD                                  the integers 0..12 in the byte itself
  * Validates as ziplistValidateIntegrity does with deep checking; integers
- * come back as decimal ASCII Buffers.
+ * come back as decimal ASCII Buffers, strings as views of `buf` (callers
+ * pass a private copy).
  */
 export function decodeZiplist(buf: Buffer): Buffer[] {
   const size = buf.length;
@@ -74,7 +75,7 @@ export function decodeZiplist(buf: Buffer): Buffer[] {
         headerLen = 5;
       }
       if (p + headerLen + len > end) throw corrupt('string past the end');
-      value = Buffer.from(buf.subarray(p + headerLen, p + headerLen + len));
+      value = buf.subarray(p + headerLen, p + headerLen + len);
       p += headerLen + len;
     } else {
       let width: number;
@@ -115,7 +116,7 @@ function zipmapCorrupt(what: string): RdbFormatError {
  * the field, the value length, a byte counting unused bytes after the value,
  * the value and those unused bytes; 0xFF ends it. A length is one byte below
  * 254, else 254 and a uint32 (little endian, as the x86 machines that wrote
- * them stored it). Returns field, value, field, value...
+ * them stored it). Returns field, value, field, value..., as views of `buf`.
  */
 export function decodeZipmap(buf: Buffer): Buffer[] {
   const size = buf.length;
@@ -141,14 +142,14 @@ export function decodeZipmap(buf: Buffer): Buffer[] {
   while (p < end) {
     const fieldLen = readLength();
     if (p + fieldLen > end) throw zipmapCorrupt('field past the end');
-    out.push(Buffer.from(buf.subarray(p, p + fieldLen)));
+    out.push(buf.subarray(p, p + fieldLen));
     p += fieldLen;
     const valueLen = readLength();
     if (p >= end) throw zipmapCorrupt('free byte past the end');
     const free = buf[p]!;
     p += 1;
     if (p + valueLen + free > end) throw zipmapCorrupt('value past the end');
-    out.push(Buffer.from(buf.subarray(p, p + valueLen)));
+    out.push(buf.subarray(p, p + valueLen));
     p += valueLen + free;
   }
   const pairs = out.length / 2;

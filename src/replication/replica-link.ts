@@ -1,10 +1,11 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { dispatch } from '../server/dispatch.js';
 import { ProtocolError } from '../protocol/request-parser.js';
-import { RdbReader, type RdbRecordHandler } from '../persistence/rdb-reader.js';
+import { SyncLoad, type SyncLoadMode } from './sync-load.js';
 import { encodeCommand } from './propagate.js';
 
 /**
@@ -89,7 +90,8 @@ interface Transfer {
   /** Payload length for `$<len>`, -1 for the EOF-mark framing; null before the header. */
   size: number | null;
   mark: Buffer | null;
-  chunks: Buffer[];
+  /** Where the payload goes as it arrives (null until the `$` header). */
+  load: SyncLoad | null;
   read: number;
   /** The last EOF_MARK_SIZE bytes received (EOF framing). */
   tail: Buffer;
@@ -101,8 +103,6 @@ interface Transfer {
 
 const EOF_MARK_SIZE = 40;
 const EMPTY = Buffer.alloc(0);
-/** How long one slice of the RDB check may keep the event loop (ms). */
-const CHECK_SLICE_MS = 10;
 
 export class ReplicaLink {
   state: ReplState = 'none';
@@ -457,7 +457,7 @@ export class ReplicaLink {
       offset,
       size: null,
       mark: null,
-      chunks: [],
+      load: null,
       read: 0,
       tail: EMPTY,
       complete: false,
@@ -489,11 +489,13 @@ export class ReplicaLink {
         this.fail();
         return false;
       }
+      const mode = this.syncLoadMode();
+      const into = mode === 'disk' ? 'to disk' : 'to parser';
       if (line.startsWith('$EOF:') && line.length === 5 + EOF_MARK_SIZE) {
         t.mark = Buffer.from(line.slice(5), 'latin1');
         t.size = -1;
         this.log.notice(
-          'MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk',
+          `MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF ${into}`,
         );
       } else {
         const size = Number(line.slice(1));
@@ -503,81 +505,137 @@ export class ReplicaLink {
           return false;
         }
         t.size = size;
-        this.log.notice(`MASTER <-> REPLICA sync: receiving ${size} bytes from master to disk`);
+        this.log.notice(`MASTER <-> REPLICA sync: receiving ${size} bytes from master ${into}`);
       }
+      this.beginSyncLoad(t, mode);
       return true;
     }
     const input = this.input;
+    const load = t.load!;
     if (t.size >= 0) {
       const take = Math.min(t.size - t.read, input.length);
-      t.chunks.push(input.subarray(0, take));
+      if (take > 0) load.push(input.subarray(0, take));
       t.read += take;
       this.input = input.subarray(take);
-      if (t.read < t.size) return false;
-      this.finishTransfer(Buffer.concat(t.chunks, t.size));
+      if (t.read === t.size) this.payloadComplete(t);
       return false;
     }
-    t.chunks.push(input);
+    // The mark's bytes go to the reader too: it ignores what follows the
+    // RDB's end, and the length is checked once the mark is seen.
+    load.push(input);
     t.read += input.length;
     this.input = EMPTY;
     t.tail =
       input.length >= EOF_MARK_SIZE
         ? input.subarray(input.length - EOF_MARK_SIZE)
         : Buffer.concat([t.tail, input]).subarray(-EOF_MARK_SIZE);
-    if (t.read < EOF_MARK_SIZE || !t.tail.equals(t.mark!)) return false;
-    const whole = Buffer.concat(t.chunks, t.read);
-    this.finishTransfer(whole.subarray(0, whole.length - EOF_MARK_SIZE));
+    if (t.read >= EOF_MARK_SIZE && t.tail.equals(t.mark!)) this.payloadComplete(t);
     return false;
   }
 
-  /**
-   * The payload is complete: check it whole (a bad one leaves our data
-   * alone), then flush, load, and go on streaming. Reading from the master
-   * pauses meanwhile; what already arrived after the payload is stream.
-   */
-  private finishTransfer(rdb: Buffer): void {
-    const t = this.transfer!;
-    t.complete = true;
-    const generation = this.generation;
-    this.socket?.pause();
-    let streamDb = 0;
-    let reader: RdbReader;
-    const check: RdbRecordHandler = {
-      aux: (field, value) => {
-        if (field === 'repl-stream-db') streamDb = Number(value.toString('latin1'));
-      },
-      key: () => undefined,
-    };
-    const failed = (err: unknown): void => {
-      this.log.warning(
-        `Failed trying to load the MASTER synchronization DB from disk, check server logs. (${err instanceof Error ? err.message : String(err)})`,
-      );
-      if (generation === this.generation) this.fail();
-    };
-    try {
-      reader = new RdbReader(rdb);
-    } catch (err) {
-      failed(err);
-      return;
-    }
-    const step = (): void => {
-      if (generation !== this.generation) return;
-      let done: boolean;
-      try {
-        done = reader.run(check, performance.now() + CHECK_SLICE_MS);
-      } catch (err) {
-        failed(err);
-        return;
-      }
-      if (!done) {
-        setImmediate(step);
-        return;
-      }
-      void this.loadTransfer(rdb, t, streamDb, generation);
-    };
-    step();
+  /** useDisklessLoad: where this payload goes (see sync-load.ts). */
+  private syncLoadMode(): SyncLoadMode {
+    const setting = this.server.config.get('repl-diskless-load');
+    if (setting === 'swapdb') return 'swapdb';
+    if (setting === 'on-empty-db' && this.server.keyspace.keyCount === 0) return 'socket';
+    return 'disk';
   }
 
+  private beginSyncLoad(t: Transfer, mode: SyncLoadMode): void {
+    const server = this.server;
+    const generation = this.generation;
+    if (mode === 'socket') {
+      // Parsed straight into the live databases: the old history ends now.
+      this.attachToNewMaster();
+      this.log.notice('MASTER <-> REPLICA sync: Flushing old data');
+      server.keyspace.flushAll();
+    }
+    if (mode !== 'disk') this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
+    // Serving the old data while loading is only right when it is an
+    // earlier state of the very history being loaded.
+    const asyncLoading = mode === 'swapdb' && server.replication.replid === t.replid;
+    t.load = new SyncLoad(
+      server,
+      mode,
+      t.size ?? 0,
+      asyncLoading,
+      () => {
+        if (generation === this.generation) this.syncLoadComplete(t);
+      },
+      (err) => this.syncLoadFailed(t, generation, err),
+    );
+  }
+
+  /** replicationAttachToNewMaster: our replicas and backlog belong to the old history. */
+  private attachToNewMaster(): void {
+    const server = this.server;
+    server.replication.disconnectReplicas();
+    server.replication.freeBacklog();
+    server.persistence.killBackgroundSave();
+  }
+
+  /**
+   * All of the payload arrived. Reading from the master pauses until it is
+   * loaded; what already arrived after it is stream, kept in `input`.
+   */
+  private payloadComplete(t: Transfer): void {
+    t.complete = true;
+    this.socket?.pause();
+    t.load!.end();
+  }
+
+  private syncLoadFailed(t: Transfer, generation: number, err: Error): void {
+    const mode = t.load!.mode;
+    this.log.warning(
+      `Failed trying to load the MASTER synchronization DB from ${mode === 'disk' ? 'disk' : 'socket'}: ${err.message}`,
+    );
+    if (mode === 'swapdb') {
+      this.log.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background');
+    } else if (mode === 'socket') {
+      // Never a half-loaded dataset.
+      this.server.keyspace.flushAll();
+    }
+    if (generation === this.generation) this.fail();
+  }
+
+  /** The payload parsed whole and sound: make it the dataset. */
+  private syncLoadComplete(t: Transfer): void {
+    const load = t.load!;
+    const streamDb = load.job.replInfo.replStreamDb ?? 0;
+    if (t.mark !== null && load.reader.offset !== t.read - EOF_MARK_SIZE) {
+      this.syncLoadFailed(t, this.generation, new Error('Replication stream EOF marker is broken'));
+      return;
+    }
+    if (load.mode === 'disk') {
+      const generation = this.generation;
+      load.installFile((err) => {
+        if (generation !== this.generation) return;
+        if (err !== null) {
+          this.log.warning(err.message);
+          this.fail();
+          return;
+        }
+        void this.loadTransfer(load.payload(), t, streamDb, generation);
+      });
+      return;
+    }
+    if (load.mode === 'swapdb') {
+      this.attachToNewMaster();
+      this.log.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
+      const databases = this.server.keyspace.databases;
+      for (let i = 0; i < databases.length; i++) {
+        databases[i]!.clear();
+        databases[i]!.swapContents(load.staging![i]!);
+      }
+      this.log.notice('MASTER <-> REPLICA sync: Discarding old DB in background');
+    }
+    this.syncDone(t, streamDb);
+  }
+
+  /**
+   * disk mode: the checked payload, loaded after the old data is flushed,
+   * in slices with -LOADING answered meanwhile.
+   */
   private async loadTransfer(
     rdb: Buffer,
     t: Transfer,
@@ -585,34 +643,46 @@ export class ReplicaLink {
     generation: number,
   ): Promise<void> {
     const server = this.server;
+    this.attachToNewMaster();
     this.log.notice('MASTER <-> REPLICA sync: Flushing old data');
-    // replicationAttachToNewMaster: our replicas and backlog belong to the
-    // old history.
-    server.replication.disconnectReplicas();
-    server.replication.freeBacklog();
-    server.persistence.killBackgroundSave();
     server.keyspace.flushAll();
     this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
+    let failure: Error | null = null;
     try {
       await server.persistence.load(rdb);
     } catch (err) {
+      failure = err as Error;
+    }
+    if (server.config.get('rdb-del-sync-files') && server.config.get('save').length === 0) {
+      this.log.notice(
+        'Removing the RDB file obtained from the master. This replica has persistence disabled',
+      );
+      rm(server.config.get('dbfilename'), { force: true }, () => undefined);
+    }
+    if (failure !== null) {
       this.log.warning(
-        `Failed trying to load the MASTER synchronization DB from disk, check server logs. (${(err as Error).message})`,
+        `Failed trying to load the MASTER synchronization DB from disk: ${failure.message}`,
       );
       // Never a half-loaded dataset.
       server.keyspace.flushAll();
       if (generation === this.generation) this.fail();
       return;
     }
-    const replication = server.replication;
-    replication.adoptHistory(t.replid, t.offset);
     if (generation !== this.generation) {
       // The link died while loading: what we loaded is the master's state at
       // t.offset, so it becomes the cached master and the next link PSYNCs.
+      server.replication.adoptHistory(t.replid, t.offset);
       this.log.notice('Caching the disconnected master state.');
       this.cached = { replid: t.replid, offset: t.offset, db: streamDb };
       return;
     }
+    this.syncDone(t, streamDb);
+  }
+
+  /** The new dataset is in place: adopt the master's history and stream. */
+  private syncDone(t: Transfer, streamDb: number): void {
+    const server = this.server;
+    server.replication.adoptHistory(t.replid, t.offset);
     this.transfer = null;
     const diskless = t.mark !== null;
     this.establish(t.offset, streamDb < server.keyspace.databases.length ? streamDb : 0);
@@ -777,6 +847,7 @@ export class ReplicaLink {
   private cancelHandshake(): void {
     if (this.state === 'connected') return;
     this.generation++;
+    this.transfer?.load?.abort();
     this.transfer = null;
     this.input = EMPTY;
     const socket = this.socket;

@@ -42,6 +42,7 @@ const MAY_REPLICATE = FLAG_BITS.may_replicate;
 const SKIP_MONITOR = FLAG_BITS.skip_monitor | FLAG_BITS.admin;
 const NO_MULTI = FLAG_BITS.no_multi;
 const LOADING_OK = FLAG_BITS.loading;
+const NO_ASYNC_LOADING = FLAG_BITS.no_async_loading;
 const STALE_OK = FLAG_BITS.stale;
 
 const MISCONF =
@@ -165,7 +166,11 @@ export function dispatch(server: Server, c: Client, argv: Buffer[]): void {
     return;
   }
 
-  if (server.persistence.loading !== null && !allowedWhileLoading(c, cmd)) {
+  const loading = server.persistence.loading;
+  if (
+    loading !== null &&
+    (loading.async ? deniedWhileAsyncLoading(c, cmd) : !allowedWhileLoading(c, cmd))
+  ) {
     reject(c, cmd, 'LOADING Redis is loading the dataset in memory');
     return;
   }
@@ -321,6 +326,13 @@ function allowedWhileLoading(c: Client, cmd: Command): boolean {
   if ((cmd.flagBits & LOADING_OK) === 0) return false;
   if (cmd.fullName !== 'exec' || c.multi === null) return true;
   return c.multi.queue.every((queued) => (queued.cmd.flagBits & LOADING_OK) !== 0);
+}
+
+/** Redis's is_deny_async_loading_command: EXEC counts its queue's flags. */
+function deniedWhileAsyncLoading(c: Client, cmd: Command): boolean {
+  if ((cmd.flagBits & NO_ASYNC_LOADING) !== 0) return true;
+  if (cmd.fullName !== 'exec' || c.multi === null) return false;
+  return c.multi.queue.some((queued) => (queued.cmd.flagBits & NO_ASYNC_LOADING) !== 0);
 }
 
 /** Redis's is_denystale_command, inverted: EXEC needs every queued command to be stale-safe. */

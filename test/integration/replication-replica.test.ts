@@ -228,8 +228,9 @@ describe('replication: the replica side against a hand-driven master', () => {
 
   it('reports the transfer in INFO and ROLE, and times out a master that stops sending', async () => {
     const master = await fakeMaster((link) => {
-      // 10 of 1000 announced bytes, then silence.
-      link.socket.write(`+FULLRESYNC ${REPLID} 0\r\n$1000\r\n0123456789`);
+      // 10 of 1000 announced bytes (an RDB header and an opcode's first
+      // byte, nothing the replica can refuse yet), then silence.
+      link.socket.write(`+FULLRESYNC ${REPLID} 0\r\n$1000\r\nREDIS0009\xfa`, 'latin1');
     });
     const server = await startResplica(['--repl-timeout', '1']);
     started.push(server);
@@ -267,7 +268,12 @@ describe('replication: the replica side against a hand-driven master', () => {
       link.socket.write(`+CONTINUE ${newId}\r\n`);
       link.socket.write(encodeCommand(['SET', 'b', '2']));
     });
-    const server = await startResplica(['--repl-timeout', '1']);
+    const server = await startResplica([
+      '--repl-timeout',
+      '1',
+      '--dir',
+      tempDir('resplica-replica-'),
+    ]);
     started.push(server);
     const admin = await RawClient.connect(server.port);
     clients.push(admin);
@@ -314,7 +320,13 @@ describe('replication: the replica side against a hand-driven master', () => {
         ]),
       );
     });
-    const server = await startResplica(['--replicaof', '127.0.0.1', String(master.port)]);
+    const server = await startResplica([
+      '--dir',
+      tempDir('resplica-replica-'),
+      '--replicaof',
+      '127.0.0.1',
+      String(master.port),
+    ]);
     started.push(server);
     const admin = await RawClient.connect(server.port);
     clients.push(admin);

@@ -881,37 +881,64 @@ async function misbehavingMaster(bad: Misbehaviour): Promise<{ port: number; lin
   return state;
 }
 
-describe('replication faults: a misbehaving master', () => {
-  it.each(misbehaviours)(
-    'resplica as replica, sent $name: logs it, keeps its data, retries, then syncs',
+describe.each(['disabled', 'swapdb'])(
+  'replication faults: a misbehaving master (repl-diskless-load %s)',
+  (load) => {
+    it.each(misbehaviours)(
+      'resplica as replica, sent $name: logs it, keeps its data, retries, then syncs',
+      async (bad) => {
+        const master = await misbehavingMaster(bad);
+        const r = await start('resplica', ['--repl-diskless-load', load]);
+        await pipeline(r.client, [
+          ['SET', 'old', '1'],
+          ['SADD', 'old:set', 'a', 'b'],
+        ]);
+        const before = await r.client.call('DEBUG', 'DIGEST');
+        expect(await r.client.call('REPLICAOF', '127.0.0.1', String(master.port))).toBe('+OK\r\n');
+        await until(() => r.server.output().includes(bad.log), `the log line ${bad.log}`).catch(
+          (err: Error) => {
+            throw new Error(`${err.message}\n${r.server.output()}`);
+          },
+        );
+        // Nothing of the bad payload was loaded, nothing of ours was lost.
+        expect(await r.client.call('DEBUG', 'DIGEST')).toBe(before);
+        expect(await r.client.call('GET', 'old')).toBe('$1\r\n1\r\n');
+        expect(r.server.output()).not.toContain('MASTER <-> REPLICA sync: Flushing old data');
+
+        // The cron retries; the next sync is good.
+        await until(
+          async () => (await r.client.call('GET', 'good')) === '$3\r\nyes\r\n',
+          'the retried sync',
+        );
+        expect(master.links).toBeGreaterThanOrEqual(2);
+        expect(await r.client.call('GET', 'k')).toBe('$1\r\nv\r\n');
+        expect(await r.client.call('DBSIZE')).toBe(':2\r\n');
+        expect(await replInfo(r.client, 'master_link_status')).toBe('up');
+        await expectHealthy(r);
+      },
+      30_000,
+    );
+  },
+);
+
+describe('replication faults: a misbehaving master, parsed straight into an empty replica', () => {
+  // The ones that get past the `$` header, so that parsing starts.
+  const payloadFaults = misbehaviours.filter(
+    (bad) => !bad.log.startsWith('Bad protocol') && !bad.log.startsWith('MASTER aborted'),
+  );
+  it.each(payloadFaults)(
+    'on-empty-db, sent $name: nothing half-loaded stays, then it syncs',
     async (bad) => {
       const master = await misbehavingMaster(bad);
-      const r = await start('resplica');
-      await pipeline(r.client, [
-        ['SET', 'old', '1'],
-        ['SADD', 'old:set', 'a', 'b'],
-      ]);
-      const before = await r.client.call('DEBUG', 'DIGEST');
+      const r = await start('resplica', ['--repl-diskless-load', 'on-empty-db']);
       expect(await r.client.call('REPLICAOF', '127.0.0.1', String(master.port))).toBe('+OK\r\n');
-      await until(() => r.server.output().includes(bad.log), `the log line ${bad.log}`).catch(
-        (err: Error) => {
-          throw new Error(`${err.message}\n${r.server.output()}`);
-        },
-      );
-      // Nothing of the bad payload was loaded, nothing of ours was lost.
-      expect(await r.client.call('DEBUG', 'DIGEST')).toBe(before);
-      expect(await r.client.call('GET', 'old')).toBe('$1\r\n1\r\n');
-      expect(r.server.output()).not.toContain('MASTER <-> REPLICA sync: Flushing old data');
-
-      // The cron retries; the next sync is good.
+      await until(() => r.server.output().includes(bad.log), `the log line ${bad.log}`);
+      expect(r.server.output()).toMatch(/MASTER <-> REPLICA sync: receiving .* to parser/);
       await until(
         async () => (await r.client.call('GET', 'good')) === '$3\r\nyes\r\n',
         'the retried sync',
       );
-      expect(master.links).toBeGreaterThanOrEqual(2);
-      expect(await r.client.call('GET', 'k')).toBe('$1\r\nv\r\n');
       expect(await r.client.call('DBSIZE')).toBe(':2\r\n');
-      expect(await replInfo(r.client, 'master_link_status')).toBe('up');
       await expectHealthy(r);
     },
     30_000,

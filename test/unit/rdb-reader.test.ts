@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/persistence/crc64.js';
 import { encodeIntset } from '../../src/persistence/intset.js';
@@ -9,14 +10,22 @@ import {
   RdbType,
   QuicklistContainer,
 } from '../../src/persistence/rdb-format.js';
-import { RdbReader, decodeValue, type RdbRecordHandler } from '../../src/persistence/rdb-reader.js';
+import {
+  RdbReader,
+  decodeValue,
+  type IncrementalRdbReader,
+  type RdbRecordHandler,
+} from '../../src/persistence/rdb-reader.js';
+import { encodeKeyspaceSync, encodeValue } from '../../src/persistence/rdb-writer.js';
+import type { KeyspaceEvents } from '../../src/store/database.js';
+import { RedisHash } from '../../src/store/hash.js';
+import { Keyspace } from '../../src/store/keyspace.js';
+import { RedisList } from '../../src/store/list.js';
+import { RedisSet } from '../../src/store/set.js';
+import { RedisZSet } from '../../src/store/zset.js';
 import { encodingLimits } from '../../src/store/encoding-limits.js';
-import type { RedisHash } from '../../src/store/hash.js';
-import type { RedisList } from '../../src/store/list.js';
-import type { RedisSet } from '../../src/store/set.js';
 import { isString, type StoredValue } from '../../src/store/values.js';
 import { mulberry32 } from '../helpers/random.js';
-import type { RedisZSet } from '../../src/store/zset.js';
 
 /**
  * The RDB reader on small files built here byte by byte: every value type
@@ -678,5 +687,320 @@ describe('RdbReader: malformed and unsupported input', () => {
       const err = expectFormatError(() => load(builder.finish()), message);
       expect(err.offset).toBeGreaterThanOrEqual(9);
     }
+  });
+});
+
+/** One handler call, in a form that compares: values as their DUMP payload. */
+function recordingHandler(calls: string[]): RdbRecordHandler {
+  const digest = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
+  return {
+    aux: (field, value) => calls.push(`aux ${field} ${value.toString('hex')}`),
+    resizeDb: (db, size, expires) => calls.push(`resize ${db} ${size} ${expires}`),
+    key: (db, key, value, expireAt) => {
+      const kind = isString(value) ? 'string' : `${value.type}/${value.encoding()}`;
+      const payload = digest(encodeValue(value, false).payload);
+      calls.push(`key ${db} ${key.toString('hex')} ${kind} ${payload} ${expireAt}`);
+    },
+  };
+}
+
+function wholeFileCalls(file: Buffer, options: { verifyChecksum?: boolean } = {}): string[] {
+  const calls: string[] = [];
+  const reader = new RdbReader(file, options);
+  const handler = recordingHandler(calls);
+  while (!reader.run(handler, performance.now() + 50));
+  calls.push(`skipped ${reader.emptyKeysSkipped} offset ${reader.offset}`);
+  return calls;
+}
+
+/**
+ * Feeds `file` in chunks whose sizes `nextSize` picks, running the reader
+ * after every push (with an expired deadline now and then, so 'yield' is
+ * exercised too), and returns the calls it made.
+ */
+function streamedCalls(
+  file: Buffer,
+  nextSize: () => number,
+  rand: () => number,
+  options: { verifyChecksum?: boolean } = {},
+): { calls: string[]; reader: IncrementalRdbReader; maxBuffered: number } {
+  const calls: string[] = [];
+  const handler = recordingHandler(calls);
+  const reader = RdbReader.incremental(options);
+  let maxBuffered = 0;
+  let state: 'done' | 'yield' | 'need-data' = 'need-data';
+  const drain = (): void => {
+    do {
+      state = reader.run(handler, rand() < 0.1 ? 0 : performance.now() + 50);
+    } while (state === 'yield');
+  };
+  for (let pos = 0; pos < file.length;) {
+    const n = Math.min(file.length - pos, Math.max(1, nextSize()));
+    // A fresh copy: the reader may keep a chunk, and callers reuse nothing.
+    reader.push(Buffer.from(file.subarray(pos, pos + n)));
+    pos += n;
+    maxBuffered = Math.max(maxBuffered, reader.buffered);
+    drain();
+  }
+  reader.end();
+  drain();
+  expect(state).toBe('done');
+  calls.push(`skipped ${reader.emptyKeysSkipped} offset ${reader.offset}`);
+  return { calls, reader, maxBuffered };
+}
+
+const noKeys: RdbRecordHandler = { aux: () => {}, key: () => {} };
+
+/** Runs an incremental reader over `file` pushed in one piece, ended, to its result or error. */
+function streamWhole(file: Buffer, options: { verifyChecksum?: boolean } = {}): string {
+  const reader = RdbReader.incremental(options);
+  reader.push(Buffer.from(file));
+  reader.end();
+  return reader.run(noKeys, Infinity);
+}
+
+/** A dataset with every type in every encoding the writer produces, big values included. */
+function writerFile(rand: () => number, bigValues: boolean): Buffer {
+  const noopEvents: KeyspaceEvents = {
+    keyWillChange: () => {},
+    keyChanged: () => {},
+    keyExpired: () => {},
+  };
+  const ks = new Keyspace(16, noopEvents);
+  const bytes = (n: number): Buffer => {
+    const b = Buffer.allocUnsafe(n);
+    for (let i = 0; i < n; i++) b[i] = Math.floor(rand() * 256);
+    return b;
+  };
+  for (const dbIndex of [0, 3, 15]) {
+    const db = ks.databases[dbIndex]!;
+    for (let i = 0; i < 40; i++) {
+      db.set(`int:${i}`, Buffer.from(String(i * 99991 - 500000)));
+      db.set(`raw:${i}`, bytes(1 + (i % 30)));
+      db.set(`lzf:${i}`, Buffer.from('abcabcabc'.repeat(3 + i)));
+      const e = db.set(`ttl:${i}`, Buffer.from('x'));
+      db.setExpire(`ttl:${i}`, e, 1900000000000 + i);
+    }
+    const small = new RedisList(Array.from({ length: 5 }, (_, i) => Buffer.from(`e${i}`)));
+    db.set('list:small', small);
+    db.set('list:big', new RedisList(Array.from({ length: 3000 }, (_, i) => bytes(1 + (i % 40)))));
+    const hashSmall = new RedisHash();
+    for (let i = 0; i < 10; i++) hashSmall.set(`f${i}`, Buffer.from(String(i)));
+    db.set('hash:small', hashSmall);
+    const hashBig = new RedisHash();
+    for (let i = 0; i < 700; i++) hashBig.set(`field:${i}`, bytes(i % 70));
+    db.set('hash:big', hashBig);
+    const intset = new RedisSet();
+    for (let i = 0; i < 50; i++) intset.add(String(i * 1000003 - 7));
+    db.set('set:intset', intset);
+    const plainSet = new RedisSet();
+    for (let i = 0; i < 600; i++) plainSet.add(`m${i}`);
+    db.set('set:plain', plainSet);
+    const zsmall = new RedisZSet();
+    for (let i = 0; i < 20; i++) zsmall.insert(Buffer.from(`z${i}`), i / 3);
+    db.set('zset:small', zsmall);
+    const zbig = new RedisZSet(false);
+    for (let i = 0; i < 400; i++) zbig.insert(bytes(1 + (i % 80)), rand() * 1e6 - 5e5);
+    zbig.settleStoredEncoding(80);
+    db.set('zset:big', zbig);
+  }
+  if (bigValues) {
+    const db = ks.databases[0]!;
+    db.set('big:random', bytes(1_500_000));
+    db.set('big:compressible', Buffer.from('0123456789abcdef'.repeat(150_000)));
+    const bigList = new RedisList(Array.from({ length: 200 }, () => bytes(12_000)));
+    db.set('big:list', bigList);
+    const bigHash = new RedisHash();
+    for (let i = 0; i < 3; i++) bigHash.set(`f${i}`, bytes(1_100_000));
+    db.set('big:hash', bigHash);
+  }
+  return Buffer.concat(
+    encodeKeyspaceSync(ks, { compression: true, checksum: true }, { usedMemory: 1 }),
+  );
+}
+
+/** Files built byte by byte: the encodings only older Redis versions write. */
+function legacyFile(): Buffer {
+  return new RdbBuilder()
+    .raw(RdbOpcode.Aux)
+    .str('redis-ver')
+    .str('6.2.0')
+    .selectDb(2)
+    .raw(RdbOpcode.ResizeDb)
+    .len(9)
+    .len(1)
+    .raw(RdbOpcode.Idle)
+    .len(1000)
+    .raw(RdbOpcode.Freq, 7)
+    .expireSeconds(1900000000)
+    .key(RdbType.ListZiplist, 'ziplist')
+    .str(ziplistOf('x', '12', 'z'))
+    .key(RdbType.ListQuicklist, 'quicklist')
+    .len(2)
+    .str(ziplistOf('1', '2'))
+    .str(ziplistOf('3'))
+    .key(RdbType.ListQuicklist2, 'plain-node')
+    .len(2)
+    .len(QuicklistContainer.Plain)
+    .str(Buffer.alloc(9000, 'p'))
+    .len(QuicklistContainer.Packed)
+    .str(listpackOf('a', 'b'))
+    .key(RdbType.HashZipmap, 'zipmap')
+    .str(zipmapOf('a', '1', 'b', '2'))
+    .key(RdbType.HashZiplist, 'hash-ziplist')
+    .str(ziplistOf('f', 'v'))
+    .key(RdbType.ZsetZiplist, 'zset-ziplist')
+    .str(ziplistOf('m', '1.5', 'n', '-inf'))
+    .key(RdbType.Zset, 'text-scores')
+    .len(3)
+    .str('a')
+    .str('1.5')
+    .str('b')
+    .raw(254)
+    .str('c')
+    .raw(255)
+    .key(RdbType.Set, 'plain-set')
+    .len(2)
+    .str('a')
+    .int8(5)
+    .key(RdbType.List, 'empty')
+    .len(0)
+    .key(RdbType.Hash, 'plain-hash')
+    .len(1)
+    .str('f')
+    .lzf(Buffer.from('v'.repeat(100)))
+    .finish();
+}
+
+describe('RdbReader.incremental: parsing a file while it arrives', () => {
+  it('makes the same handler calls as the whole-file reader, in chunks of any size', () => {
+    const rand = mulberry32(2024);
+    const file = writerFile(rand, true);
+    expect(file.length).toBeGreaterThan(6_000_000);
+    const expected = wholeFileCalls(file);
+    expect(expected.filter((c) => c.startsWith('key ')).length).toBeGreaterThan(400);
+    const sizes: Array<[string, () => number]> = [
+      ['random up to 64 KB', () => Math.floor(rand() ** 3 * 65536)],
+      ['random up to 3 MB', () => Math.floor(rand() ** 2 * 3_000_000)],
+      ['16 KB', () => 16384],
+    ];
+    for (const [name, nextSize] of sizes) {
+      const { calls, reader, maxBuffered } = streamedCalls(file, nextSize, rand);
+      expect(calls, name).toEqual(expected);
+      expect(reader.version).toBe(10);
+      expect(reader.offset).toBe(file.length);
+      // At most about twice the biggest record (3.3 MB) plus a chunk.
+      expect(maxBuffered, name).toBeLessThan(10_000_000);
+      expect(reader.buffered).toBe(0);
+    }
+  });
+
+  it('lets parsed bytes go: memory follows the records in flight, not the file', () => {
+    const rand = mulberry32(3);
+    const noopEvents: KeyspaceEvents = {
+      keyWillChange: () => {},
+      keyChanged: () => {},
+      keyExpired: () => {},
+    };
+    const ks = new Keyspace(16, noopEvents);
+    for (let i = 0; i < 2000; i++) ks.databases[0]!.set(`k${i}`, Buffer.alloc(5000, i));
+    const file = Buffer.concat(
+      encodeKeyspaceSync(ks, { compression: false, checksum: true }, { usedMemory: 1 }),
+    );
+    const { calls, maxBuffered } = streamedCalls(file, () => 65536, rand);
+    expect(calls).toEqual(wholeFileCalls(file));
+    expect(maxBuffered).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  it('makes the same calls when fed one byte at a time', () => {
+    const rand = mulberry32(7);
+    for (const file of [writerFile(rand, false), legacyFile()]) {
+      const expected = wholeFileCalls(file);
+      expect(streamedCalls(file, () => 1, rand).calls).toEqual(expected);
+      expect(streamedCalls(file, () => 1 + Math.floor(rand() * 20), rand).calls).toEqual(expected);
+    }
+  });
+
+  it('re-parses a record that arrives in pieces only a few times', () => {
+    const rand = mulberry32(11);
+    const noopEvents: KeyspaceEvents = {
+      keyWillChange: () => {},
+      keyChanged: () => {},
+      keyExpired: () => {},
+    };
+    const ks = new Keyspace(16, noopEvents);
+    // 4 MB in one list record of many small nodes: each shortage only says
+    // how long the next node is, so growth is what limits the retries.
+    ks.databases[0]!.set(
+      'list',
+      new RedisList(Array.from({ length: 400_000 }, (_, i) => Buffer.from(`item-${i}`))),
+    );
+    ks.databases[0]!.set('string', Buffer.alloc(8_000_000, 's'));
+    const file = Buffer.concat(
+      encodeKeyspaceSync(ks, { compression: false, checksum: true }, { usedMemory: 1 }),
+    );
+    const { calls, reader } = streamedCalls(file, () => 4096, rand);
+    expect(calls).toEqual(wholeFileCalls(file));
+    expect(reader.shortAttempts).toBeLessThan(60);
+  });
+
+  it('fails a stream that ends short with the truncated-file error', () => {
+    const file = legacyFile();
+    for (let cut = 0; cut < file.length; cut++) {
+      const reader = RdbReader.incremental();
+      reader.push(Buffer.from(file.subarray(0, cut)));
+      expect(reader.run(noKeys, Infinity)).toBe('need-data');
+      reader.end();
+      let whole: RdbFormatError | null = null;
+      try {
+        new RdbReader(file.subarray(0, cut)).run(noKeys, Infinity);
+      } catch (err) {
+        whole = err as RdbFormatError;
+      }
+      const err = expectFormatError(() => reader.run(noKeys, Infinity), /Unexpected EOF/);
+      expect(err.offset, `cut at ${cut}`).toBe(whole!.offset);
+    }
+  });
+
+  it('reports corruption as the whole-file reader does, at the same offsets', () => {
+    const rand = mulberry32(99);
+    const file = writerFile(rand, false);
+    for (let trial = 0; trial < 60; trial++) {
+      const copy = Buffer.from(file);
+      const flips = 1 + Math.floor(rand() * 3);
+      for (let k = 0; k < flips; k++)
+        copy[9 + Math.floor(rand() * (copy.length - 9))] = Math.floor(rand() * 256);
+      const outcome = (run: () => unknown): string => {
+        try {
+          run();
+          return 'ok';
+        } catch (err) {
+          expect(err).toBeInstanceOf(RdbFormatError);
+          return `${(err as Error).message} @${(err as RdbFormatError).offset}`;
+        }
+      };
+      const whole = outcome(() => wholeFileCalls(copy, { verifyChecksum: false }));
+      const streamed = outcome(() =>
+        streamedCalls(copy, () => Math.floor(rand() * 20000), rand, { verifyChecksum: false }),
+      );
+      expect(streamed, `trial ${trial}`).toBe(whole);
+    }
+    expectFormatError(() => streamWhole(Buffer.from('REDIT0010\xff', 'latin1')), /signature/);
+    expectFormatError(() => streamWhole(Buffer.from('REDIS0011\xff', 'latin1')), /version 11/);
+    expectFormatError(() => streamWhole(Buffer.from('REDIS')), /Unexpected EOF/);
+  });
+
+  it('checks the CRC-64 at the end', () => {
+    const file = legacyFile();
+    const flipped = Buffer.from(file);
+    flipped[file.indexOf('redis-ver') + 2]! ^= 0x20;
+    const rand = mulberry32(5);
+    const err = expectFormatError(
+      () => streamedCalls(flipped, () => 1 + Math.floor(rand() * 50), rand),
+      /Wrong RDB checksum expected: \(/,
+    );
+    expect(err.offset).toBe(file.length - 8);
+    expect(streamWhole(flipped, { verifyChecksum: false })).toBe('done');
+    expect(streamWhole(file)).toBe('done');
   });
 });
