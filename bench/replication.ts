@@ -15,7 +15,9 @@
  *     `REPLICAOF 127.0.0.1 <port>` and timed until its INFO shows
  *     master_link_status:up and master_sync_in_progress:0 ("link up"), then
  *     (the write load stopped) until its offset equals the master's ("in
- *     sync"). Target for resplica: <= 1.5x Redis's time.
+ *     sync"). Target for resplica: <= 1.5x Redis's time. A third mode,
+ *     "swapdb", is diskless with the replica on `repl-diskless-load swapdb`:
+ *     it parses the RDB while the master is still producing it.
  *  2. Meanwhile, on the master: a client PINGs every ~1 ms (one in flight, in
  *     a worker thread) and another writes (SETs, 16 pipelined, at most one
  *     batch per ms), from REPLICAOF to link up. Target: worst PING <= 20 ms.
@@ -38,7 +40,9 @@
  *
  * Options (env): BENCH_KEYS (default 1000000), BENCH_ROUNDS (default 2),
  * BENCH_SET_REQUESTS (default 1000000), BENCH_TARGETS (default
- * "redis,resplica"), BENCH_JSON=1 (also print JSON).
+ * "redis,resplica"), BENCH_STEPS (default "sync,throughput"),
+ * BENCH_NODE_FLAGS (Node flags for resplica servers, e.g. "--trace-gc", whose
+ * output lands in the kept logs), BENCH_JSON=1 (also print JSON).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,6 +75,9 @@ interface Server {
   log(): string;
 }
 
+/** Extra Node flags for resplica servers (BENCH_NODE_FLAGS, e.g. "--trace-gc"). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+
 const running = new Set<Server>();
 let logDir = '';
 let logSeq = 0;
@@ -83,7 +90,7 @@ async function launch(name: TargetName, role: string): Promise<Server> {
   const [command, args] =
     name === 'redis'
       ? ['redis-server', [...common, '--appendonly', 'no']]
-      : [process.execPath, [MAIN, ...common]];
+      : [process.execPath, [...NODE_FLAGS, MAIN, ...common]];
   const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const keep = (d: Buffer): void => {
@@ -229,6 +236,12 @@ const METRICS: MetricSpec[] = [
   { key: 'diskless_ping_p99_ms', label: 'diskless sync: master PING p99 (ms)', digits: 2 },
   { key: 'diskless_writes', label: 'diskless sync: SETs during sync', digits: 0 },
   { key: 'diskless_dbsize_ok', label: 'diskless sync: replica DBSIZE = master', digits: 0 },
+  { key: 'swapdb_link_s', label: 'swapdb sync: REPLICAOF until link up (s)', digits: 3 },
+  { key: 'swapdb_sync_s', label: 'swapdb sync: REPLICAOF until offsets equal (s)', digits: 3 },
+  { key: 'swapdb_ping_max_ms', label: 'swapdb sync: master PING worst (ms)', digits: 2 },
+  { key: 'swapdb_ping_p99_ms', label: 'swapdb sync: master PING p99 (ms)', digits: 2 },
+  { key: 'swapdb_writes', label: 'swapdb sync: SETs during sync', digits: 0 },
+  { key: 'swapdb_dbsize_ok', label: 'swapdb sync: replica DBSIZE = master', digits: 0 },
   { key: 'set_rps_0', label: 'SET -P 16 rps, 0 replicas', digits: 0 },
   { key: 'set_rps_1', label: 'SET -P 16 rps, 1 replica', digits: 0 },
   { key: 'set_rps_2', label: 'SET -P 16 rps, 2 replicas', digits: 0 },
@@ -254,15 +267,14 @@ async function step(name: string, what: string, fn: () => Promise<void>): Promis
 }
 
 // ---------------------------------------------------------------------------
-// 1 + 2: full sync of a populated master, disk or diskless.
+// 1 + 2: full sync of a populated master: disk, diskless, and diskless into
+// a replica with repl-diskless-load swapdb (both ends streaming).
 // ---------------------------------------------------------------------------
 
-async function fullSync(
-  master: Server,
-  keys: number,
-  mode: 'disk' | 'diskless',
-  m: Metrics,
-): Promise<void> {
+type SyncMode = 'disk' | 'diskless' | 'swapdb';
+const SYNC_MODES: SyncMode[] = ['disk', 'diskless', 'swapdb'];
+
+async function fullSync(master: Server, keys: number, mode: SyncMode, m: Metrics): Promise<void> {
   const mc = await Conn.connect(master.port);
   const replica = await launch(master.name, `replica-${mode}`);
   const rc = await Conn.connect(replica.port);
@@ -274,6 +286,8 @@ async function fullSync(
       'repl-diskless-sync-delay',
       '0',
     );
+    // The replica parses the stream as it arrives, into databases swapped in at the end.
+    if (mode === 'swapdb') await configSet(rc, 'repl-diskless-load', 'swapdb');
     const prober = await startProber(master.port);
     const writer = await startWriter(master.port, keys);
     const t0 = performance.now();
@@ -414,9 +428,20 @@ async function partialResync(mc: Conn, rc: Conn, m: Metrics): Promise<void> {
 // One turn of a product.
 // ---------------------------------------------------------------------------
 
-async function turn(name: TargetName, keys: number, requests: number): Promise<Metrics> {
+async function turn(
+  name: TargetName,
+  keys: number,
+  requests: number,
+  steps: string[],
+): Promise<Metrics> {
   const m: Metrics = {};
   for (const { key } of METRICS) m[key] = null;
+  if (steps.includes('sync')) await runFullSyncs(name, keys, m);
+  if (steps.includes('throughput')) await runThroughput(name, requests, m);
+  return m;
+}
+
+async function runFullSyncs(name: TargetName, keys: number, m: Metrics): Promise<void> {
   await step(name, 'full sync', async () => {
     const master = await launch(name, 'master');
     try {
@@ -424,12 +449,15 @@ async function turn(name: TargetName, keys: number, requests: number): Promise<M
       const total = await populate(master.port, keys);
       m.populate_s = (performance.now() - t) / 1000;
       note(name, `populated ${total} keys in ${(m.populate_s as number).toFixed(1)} s`);
-      await step(name, 'disk sync', () => fullSync(master, keys, 'disk', m));
-      await step(name, 'diskless sync', () => fullSync(master, keys, 'diskless', m));
+      for (const mode of SYNC_MODES)
+        await step(name, `${mode} sync`, () => fullSync(master, keys, mode, m));
     } finally {
       await stop(master);
     }
   });
+}
+
+async function runThroughput(name: TargetName, requests: number, m: Metrics): Promise<void> {
   for (const count of [0, 1, 2] as const)
     await step(name, `SET with ${count} replicas`, () => throughput(name, count, requests, m));
   const base = m.set_rps_0;
@@ -438,7 +466,6 @@ async function turn(name: TargetName, keys: number, requests: number): Promise<M
     if (typeof base === 'number' && typeof v === 'number' && base > 0)
       m[`set_x_${count}`] = v / base;
   }
-  return m;
 }
 
 // ---------------------------------------------------------------------------
@@ -464,6 +491,7 @@ function targets(redis: Metrics | null, ours: Metrics | null): string {
   return [
     `disk sync <= 1.5x redis: ${verdict(le(x('disk_sync_s'), 1.5))}`,
     `diskless sync <= 1.5x redis: ${verdict(le(x('diskless_sync_s'), 1.5))}`,
+    `swapdb sync <= 1.5x redis: ${verdict(le(x('swapdb_sync_s'), 1.5))}`,
     `worst PING during disk sync <= 20 ms: ${verdict(le(n('disk_ping_max_ms'), 20))}`,
     `worst PING during diskless sync <= 20 ms: ${verdict(le(n('diskless_ping_max_ms'), 20))}`,
     `SET rps with 1 replica >= 0.8x of 0: ${verdict(ge(n('set_x_1'), 0.8))}`,
@@ -476,6 +504,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
   const requests = Number(process.env.BENCH_SET_REQUESTS ?? 1_000_000);
   const wanted = (process.env.BENCH_TARGETS ?? 'redis,resplica').split(',');
+  const steps = (process.env.BENCH_STEPS ?? 'sync,throughput').split(',');
   const products = (['redis', 'resplica'] as const).filter((t) => wanted.includes(t));
   if (!has('redis-benchmark'))
     throw new Error('redis-benchmark is not installed (apt-get install redis-tools)');
@@ -495,7 +524,7 @@ async function main(): Promise<void> {
     };
     for (const name of products) {
       console.error(`round ${round}/${rounds}: ${name}, ${datasetKeys(keys)} keys`);
-      row[name] = await turn(name, keys, requests);
+      row[name] = await turn(name, keys, requests, steps);
     }
     results.push(row);
     console.log(table(METRICS, `round ${round} (${keys} keys)`, row.redis, row.resplica));

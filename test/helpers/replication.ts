@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import { expect } from 'vitest';
-import { infoField, until } from './persistence.js';
-import type { RunningServer } from './processes.js';
+import { infoField, tempDir, until } from './persistence.js';
+import { startResplica, type RunningServer } from './processes.js';
 import { RawClient, replyLength } from './resp.js';
 
 /**
@@ -22,6 +22,29 @@ export class Fleet {
   async add(server: RunningServer): Promise<{ server: RunningServer; client: RawClient }> {
     this.servers.push(server);
     return { server, client: await this.connect(server.port) };
+  }
+
+  /**
+   * A resplica for replication tests, in its own directory: DEBUG enabled,
+   * diskless syncs starting at once, a PING to replicas every second.
+   */
+  async resplica(
+    extra: string[],
+    dirPrefix = 'resplica-repl-',
+  ): Promise<{ server: RunningServer; client: RawClient; dir: string }> {
+    const dir = tempDir(dirPrefix);
+    const server = await startResplica([
+      '--dir',
+      dir,
+      '--enable-debug-command',
+      'yes',
+      '--repl-diskless-sync-delay',
+      '0',
+      '--repl-ping-replica-period',
+      '1',
+      ...extra,
+    ]);
+    return { ...(await this.add(server)), dir };
   }
 
   async connect(port: number): Promise<RawClient> {

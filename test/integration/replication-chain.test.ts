@@ -1,11 +1,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startResplica, type RunningServer } from '../helpers/processes.js';
 import {
   everyTypeCommands,
   infoField,
   pipeline,
   removeTempDirs,
-  tempDir,
   until,
 } from '../helpers/persistence.js';
 import type { RawClient } from '../helpers/resp.js';
@@ -24,19 +22,8 @@ afterEach(() => fleet.stop());
 
 afterAll(() => removeTempDirs());
 
-async function node(extra: string[]): Promise<{ server: RunningServer; client: RawClient }> {
-  const server = await startResplica([
-    '--dir',
-    tempDir('resplica-chain-'),
-    '--enable-debug-command',
-    'yes',
-    '--repl-diskless-sync-delay',
-    '0',
-    '--repl-ping-replica-period',
-    '1',
-    ...extra,
-  ]);
-  return fleet.add(server);
+function node(extra: string[]): ReturnType<Fleet['resplica']> {
+  return fleet.resplica(extra, 'resplica-chain-');
 }
 
 async function replication(c: RawClient): Promise<string> {

@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort, startResplica, type RunningServer } from '../helpers/processes.js';
+import { freePort } from '../helpers/processes.js';
 import {
   everyTypeCommands,
   fillKeys,
   infoField,
   pipeline,
   removeTempDirs,
-  tempDir,
   until,
 } from '../helpers/persistence.js';
 import type { RawClient } from '../helpers/resp.js';
@@ -26,20 +25,8 @@ const fleet = new Fleet();
 afterEach(() => fleet.stop());
 afterAll(() => removeTempDirs());
 
-async function node(
-  extra: string[],
-): Promise<{ server: RunningServer; client: RawClient; dir: string }> {
-  const dir = tempDir('resplica-dl-');
-  const started = await startResplica([
-    '--dir',
-    dir,
-    '--enable-debug-command',
-    'yes',
-    '--repl-diskless-sync-delay',
-    '0',
-    ...extra,
-  ]);
-  return { ...(await fleet.add(started)), dir };
+function node(extra: string[]): ReturnType<Fleet['resplica']> {
+  return fleet.resplica(extra, 'resplica-dl-');
 }
 
 /** Points the replica at a port nobody listens on while `writes` run, then back. */
