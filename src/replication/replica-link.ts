@@ -157,6 +157,7 @@ export class ReplicaLink {
     this.masterClient?.kill();
     this.masterHost = host;
     this.masterPort = port;
+    this.server.blocking.disconnectAll(this.server.clients.values());
     this.server.replication.disconnectReplicas();
     this.cancelHandshake();
     if (wasMaster) {

@@ -61,6 +61,8 @@ const LLONG_LIMIT = 2n ** 63n;
 export const ERR_TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
 export const ERR_TIMEOUT_NEGATIVE = 'ERR timeout is negative';
 const UNBLOCKED_ERROR = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
+const ROLE_CHANGED_ERROR =
+  'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
 
 /**
  * A blocking timeout in seconds, as Redis 7.0's getTimeoutFromObjectOrReply
@@ -262,6 +264,25 @@ export class BlockingRegistry {
     if (state === null || state.kind === 'shutdown') return false;
     this.replyAndUnblock(c, state, asError);
     return true;
+  }
+
+  /**
+   * disconnectAllBlockedClients: becoming a replica of a (new) master ends
+   * every blocking wait with an error, and the connection once it is
+   * written: what the client waited for belongs to a dataset about to be
+   * replaced. A SHUTDOWN waiting for replicas keeps waiting.
+   */
+  disconnectAll(clients: Iterable<Client>): void {
+    for (const c of clients) {
+      const state = c.blocked;
+      if (state === null || state.kind === 'shutdown') continue;
+      const muted = c.reply.muted;
+      c.reply.muted = c.replyMode === 'off';
+      c.reply.error(ROLE_CHANGED_ERROR);
+      c.reply.muted = muted;
+      c.closeAfterReply = true;
+      this.finish(c, state, 0);
+    }
   }
 
   /** The client is going away: drop it from every wait list, no reply. */

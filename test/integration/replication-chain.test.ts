@@ -112,6 +112,24 @@ describe('replication chain: resplica → resplica → resplica', () => {
     expect(await b.call('SET', 'x', '1')).toBe('+OK\r\n');
   }, 30_000);
 
+  it('becoming a replica ends blocking waits with UNBLOCKED and closes those connections', async () => {
+    const { server: m } = await node([]);
+    const { server: r, client: admin } = await node([]);
+    const blocked = await fleet.connect(r.port);
+    const reply = blocked.call('BLPOP', 'nothing', '0');
+    await until(
+      async () => infoField(await admin.call('INFO', 'clients'), 'blocked_clients') === '1',
+      'the BLPOP to block',
+    );
+    expect(await admin.call('REPLICAOF', '127.0.0.1', String(m.port))).toBe('+OK\r\n');
+    // The text redis-server 7.0 sends, word for word.
+    expect(await reply).toBe(
+      '-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n',
+    );
+    await blocked.waitClosed();
+    expect(infoField(await admin.call('INFO', 'clients'), 'blocked_clients')).toBe('0');
+  }, 30_000);
+
   it('a replica without a link to its master refuses SYNC with NOMASTERLINK', async () => {
     const { server: dead } = await node([]);
     const port = dead.port;
