@@ -8,6 +8,7 @@ import type { ServerStats } from '../server/stats.js';
 import type { SnapshotSink } from '../persistence/snapshot.js';
 import type { RdbAuxInfo } from '../persistence/rdb-writer.js';
 import { ReplicationBacklog } from './backlog.js';
+import { ByteQueue } from './byte-queue.js';
 import { Propagator, type StreamTarget } from './propagate.js';
 
 /**
@@ -82,8 +83,7 @@ export class Replica {
   ackOffset = 0;
   ackTime = Date.now();
   /** Stream bytes held while the replica cannot take them yet. */
-  pending: Buffer[] = [];
-  pendingBytes = 0;
+  readonly pending = new ByteQueue();
   /** Stream bytes for an online replica, written once per event-loop turn. */
   outQueue: Buffer[] = [];
   outBytes = 0;
@@ -259,8 +259,7 @@ export class ReplicationMaster implements StreamTarget {
       if (r.state === 'online' && !r.startStreamOnAck) {
         this.write(r, chunk);
       } else {
-        r.pending.push(chunk);
-        r.pendingBytes += chunk.length;
+        r.pending.append(chunk);
       }
       this.checkOutputLimit(r);
     }
@@ -307,7 +306,7 @@ export class ReplicationMaster implements StreamTarget {
 
   /** client-output-buffer-limit replica, counting what we hold for it too. */
   private checkOutputLimit(r: Replica): void {
-    if (!r.client.closed) this.server.enforceOutputLimits(r.client, r.pendingBytes);
+    if (!r.client.closed) this.server.enforceOutputLimits(r.client, r.pending.length);
   }
 
   /** The Replica record of a client, created at its first REPLCONF/SYNC. */
@@ -379,8 +378,7 @@ export class ReplicationMaster implements StreamTarget {
           ? this.replicas.find((o) => o !== r && o.job === job && o.state === 'wait_bgsave_end')
           : undefined;
       if (donor !== undefined && job !== null) {
-        r.pending = donor.pending.slice();
-        r.pendingBytes = donor.pendingBytes;
+        r.pending.copyFrom(donor.pending);
         this.setupFullResync(r, job);
         this.log.notice('Waiting for end of BGSAVE for SYNC');
       } else {
@@ -690,10 +688,7 @@ export class ReplicationMaster implements StreamTarget {
     r.startStreamOnAck = false;
     r.ackTime = Date.now();
     r.job = null;
-    const held = r.pending;
-    r.pending = [];
-    r.pendingBytes = 0;
-    for (const part of held) this.write(r, part);
+    for (const part of r.pending.drain()) this.write(r, part);
     this.refreshGoodReplicas(Date.now());
     this.log.notice(`Synchronization with replica ${r.name} succeeded`);
   }
@@ -859,7 +854,7 @@ export class ReplicationMaster implements StreamTarget {
   replicationBuffersMemory(): number {
     let total = this.backlogMemory();
     for (const r of this.replicas) {
-      total += r.pendingBytes;
+      total += r.pending.length;
       if (!r.client.closed) total += r.client.socket.writableLength;
     }
     return total;

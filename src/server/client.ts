@@ -143,7 +143,7 @@ export class Client {
       this.close();
       return;
     }
-    this.server.enforceOutputLimits(this, this.replica?.pendingBytes ?? 0);
+    this.server.enforceOutputLimits(this, this.replica?.pending.length ?? 0);
   }
 
   /** Queues this client to be flushed at the end of the current event-loop turn. */
