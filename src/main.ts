@@ -4,6 +4,14 @@ import { Config, ConfigError, formatFatalConfigError } from './config/config.js'
 import { ListenError, REDIS_VERSION, RESPLICA_VERSION, Server } from './server/server.js';
 import { Logger } from './server/log.js';
 import { LoadError } from './persistence/persistence.js';
+import {
+  applySentinelDefaults,
+  checkSentinelConfigFile,
+  createSentinel,
+  loadSentinelState,
+} from './sentinel/start.js';
+import type { SentinelState } from './sentinel/config.js';
+import type { Sentinel } from './sentinel/sentinel.js';
 
 /**
  * Entry point, used like redis-server:
@@ -34,14 +42,14 @@ function usage(): string {
   ].join('\n');
 }
 
-function logo(port: number): string {
+function logo(port: number, mode: 'standalone' | 'sentinel' = 'standalone'): string {
   return [
     '',
     `                resplica ${RESPLICA_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit`,
     "           _.-``__ ''-._",
     "      _.-``    `.  `_.  ''-._",
     "  .-`` .-```.  ```\\/    _.,_ ''-._",
-    " (    '      ,       .-`  | `,    )     Running in standalone mode",
+    ` (    '      ,       .-\`  | \`,    )     Running in ${mode} mode`,
     ` |\`-._\`-...-\` __...-.\`\`-._|'\` _.-'|     Port: ${port}`,
     ` |    \`-._   \`._    /     _.-'    |     PID: ${process.pid}`,
     "  `-._    `-._  `-./  _.-'    _.-'",
@@ -76,11 +84,28 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(usage());
     return;
   }
-  if (loaded.sentinelMode) {
-    process.stderr.write('Sentinel mode is not implemented yet in resplica.\n');
-    process.exit(1);
-  }
   const config = loaded.config;
+  let sentinelState: SentinelState | null = null;
+  if (loaded.sentinelMode) {
+    log.role = 'X';
+    // Checked before anything else, as redis-sentinel does: the file is
+    // where a sentinel keeps its identity and what it learnt.
+    const problem = checkSentinelConfigFile(config);
+    if (problem !== null) {
+      log.warning(problem);
+      process.exit(1);
+    }
+    applySentinelDefaults(config, argv);
+    try {
+      sentinelState = loadSentinelState(config);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(formatFatalConfigError(err, REDIS_VERSION));
+        process.exit(1);
+      }
+      throw err;
+    }
+  }
 
   if (config.get('daemonize') && process.env.RESPLICA_DAEMON_CHILD !== '1') {
     // Node cannot fork(): re-run ourselves detached, which is what daemonizing
@@ -110,7 +135,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
 
-  log.role = 'C';
+  log.role = loaded.sentinelMode ? 'X' : 'C';
   log.warning('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
   log.warning(
     `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (resplica ${RESPLICA_VERSION}, Node.js ${process.versions.node})`,
@@ -121,6 +146,10 @@ async function main(argv: string[]): Promise<void> {
     );
   } else {
     log.warning('Configuration loaded');
+  }
+  if (sentinelState !== null) {
+    await runSentinel(config, log, sentinelState);
+    return;
   }
   log.role = 'M';
   for (const name of config.acceptedInert) {
@@ -181,10 +210,45 @@ async function main(argv: string[]): Promise<void> {
     log.notice(`The server is now ready to accept connections at ${unixSocket}`);
 }
 
-function installProcessHandlers(server: Server, log: Logger): void {
+/**
+ * Sentinel mode: the same listener and client handling as the server, with
+ * the sentinel's command table; no dataset is loaded or saved.
+ */
+async function runSentinel(config: Config, log: Logger, state: SentinelState): Promise<void> {
+  const { server, sentinel } = createSentinel(config, log, state);
+  installProcessHandlers(server, log, sentinel);
+  log.notice('monotonic clock: POSIX clock_gettime');
+  try {
+    await server.listen();
+  } catch (err) {
+    if (err instanceof ListenError) {
+      log.warning(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const showLogo =
+    config.get('always-show-logo') ||
+    (config.get('logfile') === '' && process.stdout.isTTY === true);
+  if (!showLogo) log.notice(`Running mode=sentinel, port=${server.tcpPort}.`);
+  else if (log.enabled('notice')) log.raw(logo(server.tcpPort, 'sentinel'));
+  server.writePidFile();
+  sentinel.start();
+}
+
+function installProcessHandlers(
+  server: Server,
+  log: Logger,
+  sentinel: Sentinel | null = null,
+): void {
   server.onShutdownRequest = () => {
+    sentinel?.stop();
     void server.shutdown().then(() => {
-      log.warning('Redis is now ready to exit, bye bye...');
+      log.warning(
+        sentinel === null
+          ? 'Redis is now ready to exit, bye bye...'
+          : 'Sentinel is now ready to exit, bye bye...',
+      );
       process.exit(0);
     });
   };
@@ -198,6 +262,11 @@ function installProcessHandlers(server: Server, log: Logger): void {
     log.warning(`Received ${name} scheduling shutdown...`);
     // shutdown-on-sigterm / shutdown-on-sigint hold SHUTDOWN's modifiers; a
     // failed final save leaves the server running, as Redis does.
+    if (sentinel !== null) {
+      // A sentinel has no dataset to save nor replicas to wait for.
+      server.requestShutdown({ save: false, nosave: true, force: true, now: true });
+      return;
+    }
     const flags = server.config.get(
       name === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm',
     );

@@ -74,7 +74,8 @@ export interface PauseState {
  */
 export class Server {
   readonly keyspace: Keyspace;
-  readonly commands = new CommandTable();
+  /** The server's command table, or sentinel mode's (src/sentinel/commands.ts). */
+  readonly commands: CommandTable;
   readonly clients = new Map<number, Client>();
   readonly stats = new ServerStats();
   readonly runId = randomBytes(20).toString('hex');
@@ -132,7 +133,9 @@ export class Server {
   constructor(
     readonly config: Config,
     readonly log: Logger,
+    commands: CommandTable = new CommandTable(),
   ) {
+    this.commands = commands;
     // The keyspace's change hooks: WATCH invalidation and keyspace
     // notifications. keyWillChange/keyChanged run on every write, so each
     // returns after one test when nothing is watched or notified.

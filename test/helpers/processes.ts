@@ -135,10 +135,11 @@ export async function startResplica(
 
 export async function startRedis(
   extra: string[] = [],
-  options: { port?: number } = {},
+  options: { port?: number; configFile?: string } = {},
 ): Promise<RunningServer> {
   const port = options.port ?? (await freePort());
   const args = [
+    ...(options.configFile === undefined ? [] : [options.configFile]),
     '--port',
     String(port),
     '--bind',
@@ -152,4 +153,13 @@ export async function startRedis(
     ...extra,
   ];
   return launch('redis-server', args, port);
+}
+
+/**
+ * Starts another server-like program (redis-sentinel, resplica --sentinel)
+ * that listens on `port`, and waits until it answers PING; killed by pid
+ * like the servers above.
+ */
+export function startProgram(command: string, args: string[], port: number): Promise<RunningServer> {
+  return launch(command, args, port);
 }
