@@ -160,6 +160,10 @@ export async function startRedis(
  * that listens on `port`, and waits until it answers PING; killed by pid
  * like the servers above.
  */
-export function startProgram(command: string, args: string[], port: number): Promise<RunningServer> {
+export function startProgram(
+  command: string,
+  args: string[],
+  port: number,
+): Promise<RunningServer> {
   return launch(command, args, port);
 }
