@@ -138,7 +138,9 @@ function hello(c: Client, argv: Buffer[]): void {
   if (version !== 0) c.reply.resp = version as 2 | 3;
 
   const r = c.reply;
-  r.mapHeader(7);
+  // A sentinel reports its mode and no role, as redis-sentinel does.
+  const sentinel = c.server.config.sentinelMode;
+  r.mapHeader(sentinel ? 6 : 7);
   r.bulkString('server');
   r.bulkString('redis');
   r.bulkString('version');
@@ -148,9 +150,11 @@ function hello(c: Client, argv: Buffer[]): void {
   r.bulkString('id');
   r.integer(c.id);
   r.bulkString('mode');
-  r.bulkString('standalone');
-  r.bulkString('role');
-  r.bulkString('master');
+  r.bulkString(sentinel ? 'sentinel' : 'standalone');
+  if (!sentinel) {
+    r.bulkString('role');
+    r.bulkString(c.server.replicaLink.isReplica ? 'replica' : 'master');
+  }
   r.bulkString('modules');
   r.arrayHeader(0);
 }

@@ -81,6 +81,8 @@ export class Sentinel {
   private previousTime = Date.now();
   private timer: NodeJS.Timeout | null = null;
   simFailureFlags = 0;
+  /** The `sentinel` lines of the rewrite in progress, by directive. */
+  private pendingSections: Map<string, string[]> | null = null;
 
   /** The server answering our clients (set by attach: it is built with our command table). */
   private serverRef: Server | null = null;
@@ -205,27 +207,35 @@ export class Sentinel {
   }
 
   /**
-   * The one place a notification-script would be queued (sentinel.conf's
-   * `notification-script`): running scripts is a later feature, so the
-   * directive is stored and nothing runs yet.
+   * The hook for notification scripts: every warning-level event about an
+   * instance arrives here. redis-sentinel runs the master's
+   * `notification-script` as `<script> <event type> <event message>` from a
+   * bounded queue with retries (and `client-reconfig-script` on
+   * +switch-master). Running scripts is a later feature: the directives are
+   * stored and round-trip through the config file, and this is where the
+   * queueing will go.
    */
   queueNotificationScript(type: string, message: string, ri: Instance): void {
-    void type;
-    void message;
-    void ri;
+    const script = (ri.master ?? ri).notificationScript;
+    if (script === null) return;
+    this.log.debug(`Not running notification script ${script} for ${type} ${message}`);
   }
 
   // ------------------------------------------------------------------ config
 
   /** Writes the whole config file with the current state (sentinelFlushConfig). */
   flushConfig(): void {
+    // Computed once for all the per-directive providers of this rewrite.
+    this.pendingSections = new Map(this.rewriteSections());
     try {
       this.config.rewrite();
       this.log.notice('Sentinel new configuration saved on disk');
     } catch (err) {
       this.log.warning(
-        `WARNING: Sentinel was not able to save the new configuration on disk!!!: ${(err as Error).message}`,
+        `WARNING: Sentinel was not able to save the new configuration on disk!!!: ${(err as Error).message.replace(/^ERR Rewriting config file: /, '')}`,
       );
+    } finally {
+      this.pendingSections = null;
     }
   }
 
@@ -234,8 +244,8 @@ export class Sentinel {
   }
 
   private rewriteSection(option: string): string[] {
-    for (const [name, lines] of this.rewriteSections()) if (name === option) return lines;
-    return [];
+    const sections = this.pendingSections ?? new Map(this.rewriteSections());
+    return sections.get(option) ?? [];
   }
 
   /** The address clients should use: the promoted replica once reconfiguration started. */
@@ -268,6 +278,11 @@ export class Sentinel {
       };
       this.sendAuth(ri, cc);
       this.setClientName(ri, cc, 'cmd');
+      // The instance has been out of reach since its last valid reply, not
+      // since this new connection: the down clock keeps running from there.
+      // (redis-sentinel gets the same effect when connecting to a closed
+      // port fails at once and the link stays down.)
+      if (link.actPingTime === 0) link.actPingTime = link.lastAvailTime;
       this.sendPing(ri);
     }
     if (ri.kind !== 'sentinel' && link.pc === null) {

@@ -121,7 +121,9 @@ describe('replication chain: resplica → resplica → resplica', () => {
       async () => infoField(await admin.call('INFO', 'clients'), 'blocked_clients') === '1',
       'the BLPOP to block',
     );
+    expect(await admin.call('HELLO', '2')).toContain('$4\r\nrole\r\n$6\r\nmaster\r\n');
     expect(await admin.call('REPLICAOF', '127.0.0.1', String(m.port))).toBe('+OK\r\n');
+    expect(await admin.call('HELLO', '2')).toContain('$4\r\nrole\r\n$7\r\nreplica\r\n');
     // The text redis-server 7.0 sends, word for word.
     expect(await reply).toBe(
       '-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n',
