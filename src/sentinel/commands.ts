@@ -1,4 +1,3 @@
-import { accessSync, constants as fsConstants } from 'node:fs';
 import net from 'node:net';
 import type { Client } from '../server/client.js';
 import type { CommandSpec, CommandFlag } from '../commands/types.js';
@@ -16,6 +15,7 @@ import {
   type TimingName,
 } from './sentinel.js';
 import { setDownAfter } from './config.js';
+import { isExecutableFile } from './scripts.js';
 
 /**
  * The command table of sentinel mode. redis-sentinel keeps only the commands
@@ -174,7 +174,7 @@ export function sentinelCommandSpecs(sentinel: Sentinel): CommandSpec[] {
         }),
         sub('monitor', 6, 'Start monitoring a master', (c, a) => monitor(s, c, a)),
         sub('myid', 2, 'This sentinel id', (c) => c.reply.bulkString(s.myid)),
-        sub('pending-scripts', 2, 'Queued scripts', (c) => c.reply.arrayHeader(0)),
+        sub('pending-scripts', 2, 'Queued scripts', (c) => pendingScripts(s, c)),
         sub('remove', 3, 'Stop monitoring a master', (c, a) => {
           const m = masterOrError(s, c, a[2]!);
           if (m === null) return;
@@ -589,9 +589,13 @@ function set(s: Sentinel, c: Client, a: Buffer[]): void {
         );
         return;
       }
-      if (value !== '' && !isExecutable(value)) {
+      if (value !== '' && !isExecutableFile(value)) {
         if (changes > 0) s.flushConfig();
-        c.reply.error('ERR Notification script seems non existing or non executable');
+        c.reply.error(
+          option === 'notification-script'
+            ? 'ERR Notification script seems non existing or non executable'
+            : 'ERR Client reconfiguration script seems non existing or non executable',
+        );
         return;
       }
       if (option === 'notification-script') m.notificationScript = value === '' ? null : value;
@@ -630,12 +634,27 @@ function set(s: Sentinel, c: Client, a: Buffer[]): void {
   c.reply.ok();
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
+/**
+ * SENTINEL PENDING-SCRIPTS: one map per queued job, as redis-sentinel
+ * replies (every value a bulk string, `run-time` for a running job and
+ * `run-delay` for a waiting one).
+ */
+function pendingScripts(s: Sentinel, c: Client): void {
+  const jobs = s.scripts.pending();
+  c.reply.arrayHeader(jobs.length);
+  for (const j of jobs) {
+    c.reply.mapHeader(5);
+    c.reply.bulkString('argv');
+    c.reply.arrayHeader(j.argv.length);
+    for (const arg of j.argv) c.reply.bulkString(arg);
+    c.reply.bulkString('flags');
+    c.reply.bulkString(j.running ? 'running' : 'scheduled');
+    c.reply.bulkString('pid');
+    c.reply.bulkString(String(j.pid));
+    c.reply.bulkString(j.running ? 'run-time' : 'run-delay');
+    c.reply.bulkString(String(j.time));
+    c.reply.bulkString('retry-num');
+    c.reply.bulkString(String(j.retryNum));
   }
 }
 
@@ -723,8 +742,8 @@ export function sentinelInfo(s: Sentinel, args: string[]): string {
       `sentinel_masters:${s.state.masters.size}`,
       `sentinel_tilt:${s.tilt ? 1 : 0}`,
       `sentinel_tilt_since_seconds:${s.tilt ? Math.floor((now - s.tiltStartTime) / 1000) : -1}`,
-      'sentinel_running_scripts:0',
-      'sentinel_scripts_queue_length:0',
+      `sentinel_running_scripts:${s.scripts.runningCount}`,
+      `sentinel_scripts_queue_length:${s.scripts.length}`,
       `sentinel_simulate_failure_flags:${s.simFailureFlags}`,
     ];
     let i = 0;

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { ConfigError } from '../config/errors.js';
 import type { Origin } from '../config/config-file.js';
 import { Instance, addressName } from './instance.js';
+import { isExecutableFile } from './scripts.js';
 
 /**
  * The `sentinel ...` lines of sentinel.conf: what they mean, how they are
@@ -191,10 +192,15 @@ export function applyDirective(state: SentinelState, args: readonly string[]): s
     }
     case 'notification-script':
     case 'client-reconfig-script': {
-      // Stored so the file round-trips; running scripts is a later feature.
       if (n !== 3) return WRONG;
       const m = masterOf(args[1]!);
       if (m === null) return NO_MASTER;
+      // Checked once here, as Redis does: a script that disappears later
+      // only fails its runs (-script-error).
+      if (!isExecutableFile(args[2]!))
+        return name === 'notification-script'
+          ? 'Notification script seems non existing or non executable.'
+          : 'Client reconfiguration script seems non existing or non executable.';
       if (name === 'notification-script') m.notificationScript = args[2]!;
       else m.clientReconfigScript = args[2]!;
       return null;

@@ -7,6 +7,7 @@ import { Instance, addressName, type FailoverState } from './instance.js';
 import { SentinelState, sentinelConfigLines } from './config.js';
 import { parseHello, formatHello } from './hello.js';
 import { getLeader, selectSlave, voteLeader, type Vote, type VoteContext } from './election.js';
+import { ScriptQueue } from './scripts.js';
 
 /**
  * Sentinel mode: watch masters, agree with the other sentinels that one is
@@ -87,12 +88,24 @@ export class Sentinel {
   /** The server answering our clients (set by attach: it is built with our command table). */
   private serverRef: Server | null = null;
 
+  /** notification-script and client-reconfig-script runs (scripts.ts). */
+  readonly scripts: ScriptQueue;
+
   constructor(
     readonly config: Config,
     readonly log: Logger,
     state: SentinelState,
   ) {
     this.state = state;
+    this.scripts = new ScriptQueue({
+      // Read at every use: SENTINEL DEBUG may change them at any time.
+      limits: () => ({
+        maxRuntime: timing['script-max-runtime'],
+        retryDelay: timing['script-retry-delay'],
+      }),
+      event: (level, type, detail) => this.event(level, type, null, detail),
+      log: (level, message) => this.log.log(level, message),
+    });
     // One provider per directive ("sentinel monitor", "sentinel known-replica"...),
     // so that CONFIG REWRITE's in-place replacement works line by line.
     for (const [option] of this.rewriteSections())
@@ -166,6 +179,8 @@ export class Sentinel {
       if (m.failoverState === 'update_config') switchTo = m;
     }
     if (switchTo !== null) this.switchToPromotedSlave(switchTo);
+    // Scripts run in TILT too, as in redis-sentinel: they only report.
+    this.scripts.tick();
   }
 
   // -------------------------------------------------------------- TILT mode
@@ -207,18 +222,38 @@ export class Sentinel {
   }
 
   /**
-   * The hook for notification scripts: every warning-level event about an
-   * instance arrives here. redis-sentinel runs the master's
-   * `notification-script` as `<script> <event type> <event message>` from a
-   * bounded queue with retries (and `client-reconfig-script` on
-   * +switch-master). Running scripts is a later feature: the directives are
-   * stored and round-trip through the config file, and this is where the
-   * queueing will go.
+   * Every warning-level event about an instance arrives here: the master's
+   * `notification-script` is queued as `<script> <event type> <event
+   * message>` (the message exactly as published).
    */
   queueNotificationScript(type: string, message: string, ri: Instance): void {
     const script = (ri.master ?? ri).notificationScript;
     if (script === null) return;
-    this.log.debug(`Not running notification script ${script} for ${type} ${message}`);
+    this.scripts.schedule(script, [type, message]);
+  }
+
+  /**
+   * Queues the master's `client-reconfig-script` for a change of its address:
+   * `<master> <leader|observer> start <from-ip> <from-port> <to-ip> <to-port>`.
+   * redis-sentinel 7.0 passes `start` as the state (its sentinel.conf says
+   * "failover"; the code is what scripts see).
+   */
+  private callClientReconfScript(
+    m: Instance,
+    role: 'leader' | 'observer',
+    from: { host: string; port: number },
+    to: { host: string; port: number },
+  ): void {
+    if (m.clientReconfigScript === null) return;
+    this.scripts.schedule(m.clientReconfigScript, [
+      m.name,
+      role,
+      'start',
+      from.host,
+      String(from.port),
+      to.host,
+      String(to.port),
+    ]);
   }
 
   // ------------------------------------------------------------------ config
@@ -461,7 +496,7 @@ export class Sentinel {
     if (hello.currentEpoch > this.currentEpoch) {
       this.currentEpoch = hello.currentEpoch;
       this.flushConfig();
-      this.event('warning', '+new-epoch', null, String(this.currentEpoch));
+      this.event('warning', '+new-epoch', master, String(this.currentEpoch), true);
     }
     if (si !== null && master.configEpoch < hello.masterConfigEpoch) {
       master.configEpoch = hello.masterConfigEpoch;
@@ -474,7 +509,12 @@ export class Sentinel {
           `${master.name} ${master.host} ${master.port} ${hello.masterIp} ${hello.masterPort}`,
           true,
         );
+        const from = { host: master.host, port: master.port };
         this.resetMasterAndChangeAddress(master, hello.masterIp, hello.masterPort);
+        this.callClientReconfScript(master, 'observer', from, {
+          host: master.host,
+          port: master.port,
+        });
       }
     }
     if (si !== null) si.lastHelloTime = Date.now();
@@ -844,10 +884,11 @@ export class Sentinel {
 
   /** sentinelVoteLeader, with the state changes it implies (epoch, config, events). */
   voteLeader(m: Instance, reqEpoch: number, reqRunid: string): Vote {
-    return voteLeader(this.voteContext(), m, reqEpoch, reqRunid);
+    return voteLeader(this.voteContext(m), m, reqEpoch, reqRunid);
   }
 
-  private voteContext(): VoteContext {
+  /** The events name the master (plain text), so that its notification script sees them. */
+  private voteContext(m: Instance): VoteContext {
     const settings = this.state.settings;
     return {
       get currentEpoch(): number {
@@ -859,11 +900,11 @@ export class Sentinel {
       myid: this.myid,
       onNewEpoch: (epoch) => {
         this.flushConfig();
-        this.event('warning', '+new-epoch', null, String(epoch));
+        this.event('warning', '+new-epoch', m, String(epoch), true);
       },
       onVote: (leader, epoch) => {
         this.flushConfig();
-        this.event('warning', '+vote-for-leader', null, `${leader} ${epoch}`);
+        this.event('warning', '+vote-for-leader', m, `${leader} ${epoch}`, true);
       },
       desync: () => Math.floor(Math.random() * MAX_DESYNC),
     };
@@ -893,7 +934,7 @@ export class Sentinel {
     m.failoverInProgress = true;
     this.currentEpoch++;
     m.failoverEpoch = this.currentEpoch;
-    this.event('warning', '+new-epoch', null, String(this.currentEpoch));
+    this.event('warning', '+new-epoch', m, String(this.currentEpoch), true);
     this.event('warning', '+try-failover', m, '');
     m.failoverStartTime = Date.now() + Math.floor(Math.random() * MAX_DESYNC);
     m.failoverStateChangeTime = Date.now();
@@ -998,6 +1039,7 @@ export class Sentinel {
     this.event('warning', '+promoted-slave', slave, '');
     if ((this.simFailureFlags & SIMFAILURE_CRASH_AFTER_PROMOTION) !== 0) simulatedCrash(this.log);
     this.event('warning', '+failover-state-reconf-slaves', m, '');
+    this.callClientReconfScript(m, 'leader', { host: m.host, port: m.port }, slave);
     this.forceHelloUpdate(m);
   }
 
