@@ -313,11 +313,6 @@ export class Sentinel {
       };
       this.sendAuth(ri, cc);
       this.setClientName(ri, cc, 'cmd');
-      // The instance has been out of reach since its last valid reply, not
-      // since this new connection: the down clock keeps running from there.
-      // (redis-sentinel gets the same effect when connecting to a closed
-      // port fails at once and the link stays down.)
-      if (link.actPingTime === 0) link.actPingTime = link.lastAvailTime;
       this.sendPing(ri);
     }
     if (ri.kind !== 'sentinel' && link.pc === null) {
