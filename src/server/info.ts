@@ -246,6 +246,9 @@ function statsSection(server: Server): string[] {
     `total_writes_processed:${s.totalWritesProcessed}`,
     'io_threaded_reads_processed:0',
     'io_threaded_writes_processed:0',
+    // Redis 7.0 counts its reply buffers resizing; ours are Node's and never resize.
+    'reply_buffer_shrinks:0',
+    'reply_buffer_expands:0',
   ];
 }
 
