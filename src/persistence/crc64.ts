@@ -49,6 +49,9 @@ function buildTables(): void {
 }
 buildTables();
 
+/** Whether an Int32Array reads bytes b0..b3 as b0 | b1 << 8 | ... (every platform Node runs on but s390x). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** An incremental CRC-64: feed the file as it is read, then ask for the 8 bytes. */
 export class Crc64 {
   private hi = 0;
@@ -60,6 +63,31 @@ export class Crc64 {
     let i = start;
     const T_HI = tableHi;
     const T_LO = tableLo;
+    if (LITTLE_ENDIAN && end - i >= 64) {
+      // Whole 32-bit words through an aligned Int32Array view: two loads per
+      // 8 bytes instead of eight byte loads and the shifts to join them.
+      for (; ((buf.byteOffset + i) & 3) !== 0; i++) {
+        const index = (lo ^ buf[i]!) & 0xff;
+        lo = ((lo >>> 8) | (hi << 24)) ^ T_LO[index]!;
+        hi = (hi >>> 8) ^ T_HI[index]!;
+      }
+      const words = new Int32Array(buf.buffer, buf.byteOffset + i, ((end - i) >>> 3) * 2);
+      for (let w = 0; w < words.length; w += 2) {
+        const xLo = lo ^ words[w]!;
+        const xHi = hi ^ words[w + 1]!;
+        const a = 7 * 256 + (xLo & 0xff);
+        const b = 6 * 256 + ((xLo >>> 8) & 0xff);
+        const c = 5 * 256 + ((xLo >>> 16) & 0xff);
+        const d = 4 * 256 + (xLo >>> 24);
+        const e = 3 * 256 + (xHi & 0xff);
+        const f = 2 * 256 + ((xHi >>> 8) & 0xff);
+        const g = 256 + ((xHi >>> 16) & 0xff);
+        const h = xHi >>> 24;
+        lo = T_LO[a]! ^ T_LO[b]! ^ T_LO[c]! ^ T_LO[d]! ^ T_LO[e]! ^ T_LO[f]! ^ T_LO[g]! ^ T_LO[h]!;
+        hi = T_HI[a]! ^ T_HI[b]! ^ T_HI[c]! ^ T_HI[d]! ^ T_HI[e]! ^ T_HI[f]! ^ T_HI[g]! ^ T_HI[h]!;
+      }
+      i += words.length * 4;
+    }
     while (end - i >= 8) {
       const xLo = lo ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
       const xHi =

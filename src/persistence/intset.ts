@@ -33,8 +33,12 @@ export function encodeIntset(values: bigint[]): Buffer {
   return out;
 }
 
-/** Validating decoder: width, length, and that values are sorted and unique. */
-export function decodeIntset(buf: Buffer): bigint[] {
+/**
+ * Validating decoder: width, length, and that values are sorted and unique.
+ * Values come back as numbers when they are safe integers (all of them for
+ * widths 2 and 4: no BigInt per member), as bigints beyond.
+ */
+export function decodeIntset(buf: Buffer): Array<number | bigint> {
   if (buf.length < HEADER) throw new RdbFormatError('Intset integrity check failed: too short');
   const width = buf.readUInt32LE(0);
   if (width !== 2 && width !== 4 && width !== 8)
@@ -42,13 +46,24 @@ export function decodeIntset(buf: Buffer): bigint[] {
   const count = buf.readUInt32LE(4);
   if (HEADER + count * width !== buf.length)
     throw new RdbFormatError('Intset integrity check failed: length does not match the count');
-  const out: bigint[] = [];
+  const out: Array<number | bigint> = [];
+  if (width !== 8) {
+    let prev = 0;
+    for (let i = 0, at = HEADER; i < count; i++, at += width) {
+      const v = width === 2 ? buf.readInt16LE(at) : buf.readInt32LE(at);
+      if (i > 0 && v <= prev)
+        throw new RdbFormatError('Intset integrity check failed: values not sorted and unique');
+      out.push(v);
+      prev = v;
+    }
+    return out;
+  }
   let prev = 0n;
   for (let i = 0, at = HEADER; i < count; i++, at += width) {
-    const v = width === 8 ? buf.readBigInt64LE(at) : BigInt(buf.readIntLE(at, width));
+    const v = buf.readBigInt64LE(at);
     if (i > 0 && v <= prev)
       throw new RdbFormatError('Intset integrity check failed: values not sorted and unique');
-    out.push(v);
+    out.push(Number.isSafeInteger(Number(v)) ? Number(v) : v);
     prev = v;
   }
   return out;

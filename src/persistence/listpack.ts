@@ -164,6 +164,26 @@ export class ListpackBuilder {
     return this.bytes + 1;
   }
 
+  /** Empties the builder for reuse; its buffer is kept. */
+  reset(): void {
+    this.bytes = HEADER;
+    this.elements = 0;
+  }
+
+  /**
+   * The complete listpack as a view of the builder's own buffer, without the
+   * copy finish() makes: valid only until the next append or reset.
+   */
+  finishedView(): Buffer {
+    const total = this.bytes + 1;
+    // reserve() always leaves room for the terminator.
+    const buf = this.buf;
+    buf.writeUInt32LE(total, 0);
+    buf.writeUInt16LE(this.elements < UNKNOWN_COUNT ? this.elements : UNKNOWN_COUNT, 4);
+    buf[this.bytes] = EOF;
+    return buf.subarray(0, total);
+  }
+
   /** The complete listpack: 6-byte header (total bytes, element count or 65535), entries, 0xFF. */
   finish(): Buffer {
     const total = this.bytes + 1;

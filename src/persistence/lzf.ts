@@ -28,9 +28,14 @@ const MAX_EXPANSION = 88;
  */
 const table = new Int32Array(1 << HASH_BITS);
 let nextBase = 0;
+/**
+ * Where lzfCompressInto writes, shared for the same reason: most strings a
+ * save offers do not compress, and a Buffer per attempt made the allocator
+ * and the GC a third of the compressor's cost.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
-function hashAt(input: Buffer, i: number): number {
-  const v = (input[i]! << 16) | (input[i + 1]! << 8) | input[i + 2]!;
+function hashOf(v: number): number {
   return Math.imul(v, 0x9e3779b1) >>> (32 - HASH_BITS);
 }
 
@@ -39,10 +44,27 @@ function hashAt(input: Buffer, i: number): number {
  * (the caller then stores the raw string) or the input is empty.
  */
 export function lzfCompress(input: Buffer, maxOutput: number): Buffer | null {
+  const n = lzfCompressInto(input, maxOutput);
+  return n === 0 ? null : Buffer.from(lzfScratch().subarray(0, n));
+}
+
+/** The buffer lzfCompressInto wrote its output to (valid until its next call). */
+export function lzfScratch(): Buffer {
+  return scratch;
+}
+
+/**
+ * lzfCompress without an allocation: the output goes to lzfScratch() and
+ * its length is returned, 0 when it would not fit in maxOutput bytes or the
+ * input is empty.
+ */
+export function lzfCompressInto(input: Buffer, maxOutput: number): number {
   const n = input.length;
-  if (n === 0 || maxOutput <= 0) return null;
+  if (n === 0 || maxOutput <= 0) return 0;
   // Worst case: every 32 literals cost one control byte.
-  const out = Buffer.allocUnsafe(Math.min(maxOutput, n + Math.ceil(n / MAX_LITERAL) + 1) + 3);
+  const room = Math.min(maxOutput, n + Math.ceil(n / MAX_LITERAL) + 1) + 3;
+  if (scratch.length < room) scratch = Buffer.allocUnsafe(Math.max(room, scratch.length * 2));
+  const out = scratch;
   const limit = maxOutput;
   if (nextBase + n + 1 >= 0x7fffffff) {
     table.fill(0);
@@ -54,10 +76,13 @@ export function lzfCompress(input: Buffer, maxOutput: number): Buffer | null {
   let control = 0;
   let literals = 0;
   let ip = 0;
+  // The next three bytes, rolled forward one byte per literal (lzf_c's hval).
+  let next3 = n >= 2 ? (input[0]! << 8) | input[1]! : 0;
   while (ip < n) {
     // A match needs three bytes: the last two of the input are literals.
     if (ip + 2 < n) {
-      const slot = hashAt(input, ip);
+      next3 = ((next3 << 8) | input[ip + 2]!) & 0xffffff;
+      const slot = hashOf(next3);
       const ref = table[slot]! - base - 1;
       table[slot] = base + ip + 1;
       const offset = ip - ref - 1;
@@ -74,7 +99,7 @@ export function lzfCompress(input: Buffer, maxOutput: number): Buffer | null {
         // Close the open literal run, or take back its unused control byte.
         if (literals > 0) out[control] = literals - 1;
         else op--;
-        if (op + 4 > limit) return null;
+        if (op + 4 > limit) return 0;
         const l = len - 2;
         if (l < 7) {
           out[op++] = (l << 5) | (offset >>> 8);
@@ -87,12 +112,17 @@ export function lzfCompress(input: Buffer, maxOutput: number): Buffer | null {
         literals = 0;
         // Index the positions inside the match so later repeats find them.
         const stop = Math.min(ip + len, n - 2);
-        for (let j = ip + 1; j < stop; j++) table[hashAt(input, j)] = base + j + 1;
+        for (let j = ip + 1; j < stop; j++) {
+          const v = (input[j]! << 16) | (input[j + 1]! << 8) | input[j + 2]!;
+          table[hashOf(v)] = base + j + 1;
+        }
         ip += len;
+        // Re-prime the rolling bytes at the new position.
+        if (ip + 1 < n) next3 = (input[ip]! << 8) | input[ip + 1]!;
         continue;
       }
     }
-    if (op >= limit) return null;
+    if (op >= limit) return 0;
     out[op++] = input[ip++]!;
     if (++literals === MAX_LITERAL) {
       out[control] = MAX_LITERAL - 1;
@@ -102,8 +132,8 @@ export function lzfCompress(input: Buffer, maxOutput: number): Buffer | null {
   }
   if (literals > 0) out[control] = literals - 1;
   else op--;
-  if (op > limit) return null;
-  return Buffer.from(out.subarray(0, op));
+  if (op > limit) return 0;
+  return op;
 }
 
 /** Throws RdbFormatError when the data is corrupt or does not expand to exactly outputLength bytes. */

@@ -62,13 +62,20 @@ export interface RdbRecordHandler {
  * Redis's EOF text (what a truncated file reports); the incremental reader
  * catches it instead, to wait for more bytes. `needEnd` is the position the
  * failed read wanted to reach (a lower bound for the whole record).
+ *
+ * Created without a stack trace: a stream in small chunks runs short tens of
+ * thousands of times, and capturing the stack was a tenth of the load's
+ * time; the message and offset say all there is to say.
  */
 class ShortInput extends RdbFormatError {
-  constructor(
-    offset: number,
-    readonly needEnd: number,
-  ) {
+  readonly needEnd: number;
+
+  constructor(offset: number, needEnd: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(EOF_MESSAGE, offset);
+    Error.stackTraceLimit = limit;
+    this.needEnd = needEnd;
   }
 }
 
@@ -77,11 +84,11 @@ class ShortInput extends RdbFormatError {
  * of a stream); every read checks the bounds first.
  */
 class Cursor {
-  /** The current slab (see copy) and the input range it holds. */
+  /** The current slab (see copy): input position of its first byte, end of the bytes copied in. */
   private slab: Buffer = EMPTY;
-  private slabInput: Buffer | null = null;
-  private slabStart = 0;
-  private slabEnd = 0;
+  /** Before the first slab: a range no position reaches. */
+  private slabStart = -SLAB_SIZE - 1;
+  private slabFilled = -SLAB_SIZE - 1;
 
   constructor(
     public data: Buffer,
@@ -107,10 +114,10 @@ class Cursor {
 
   /**
    * The next n bytes as a private Buffer, so stored values never pin the
-   * input. Small ones are views of a slab: the input copied SLAB_SIZE bytes
-   * at a time, one memcpy and one ArrayBuffer per slab instead of an
-   * allocation and a copy per value (a million 50-byte strings cost about a
-   * third less this way). A slab stays alive while any value in it does,
+   * input. Small ones are views of a slab: SLAB_SIZE bytes of the input
+   * copied at once, one memcpy and one ArrayBuffer per slab instead of an
+   * allocation and a copy per value (a view costs about half of
+   * allocUnsafe + copy for 50-byte values). A slab stays alive while any value in it does,
    * like the 8 KB pool Buffer.allocUnsafe carves from, only coarser.
    */
   copy(n: number): Buffer {
@@ -122,17 +129,28 @@ class Cursor {
       this.data.copy(out, 0, pos, pos + n);
       return out;
     }
-    if (this.slabInput !== this.data || pos < this.slabStart || pos + n > this.slabEnd) {
-      // From this value on, as far as the input (and SLAB_SIZE) goes.
-      const end = Math.min(this.data.length, pos + SLAB_SIZE);
-      this.slab = Buffer.allocUnsafeSlow(end - pos);
-      this.data.copy(this.slab, 0, pos, end);
-      this.slabInput = this.data;
+    if (pos < this.slabStart || pos + n > this.slabStart + SLAB_SIZE) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
       this.slabStart = pos;
-      this.slabEnd = end;
+      this.slabFilled = pos;
+    }
+    if (pos + n > this.slabFilled) {
+      // Copy what the input has of the slab's range: all of it for a whole
+      // file, what has arrived so far for a stream (topped up later; views
+      // already handed out cover only bytes copied before).
+      const end = Math.min(this.data.length, this.slabStart + SLAB_SIZE);
+      this.data.copy(this.slab, this.slabFilled - this.slabStart, this.slabFilled, end);
+      this.slabFilled = end;
     }
     const at = pos - this.slabStart;
     return this.slab.subarray(at, at + n);
+  }
+
+  /** The input lost its first `consumed` bytes (a stream's buffer was rebuilt): positions move. */
+  shift(consumed: number): void {
+    this.pos -= consumed;
+    this.slabStart -= consumed;
+    this.slabFilled -= consumed;
   }
 
   /**
@@ -264,14 +282,14 @@ const SCORE_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** strtod's reading of a stored score, including the spellings of infinity it accepts. */
 function parseScore(text: string, offset: number): number {
+  // Plain numbers first: they are nearly all scores, and need no lowercasing.
+  if (SCORE_PATTERN.test(text)) return Number(text);
   const lower = text.toLowerCase();
   if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity')
     return Infinity;
   if (lower === '-inf' || lower === '-infinity') return -Infinity;
   if (lower === 'nan' || lower === '-nan' || lower === '+nan') return NaN;
-  if (!SCORE_PATTERN.test(text))
-    throw new RdbFormatError(`Invalid score "${text}" in sorted set`, offset);
-  return Number(text);
+  throw new RdbFormatError(`Invalid score "${text}" in sorted set`, offset);
 }
 
 /** Places a codec's error (offset -1) at the start of the blob it was decoding. */
@@ -350,11 +368,12 @@ function packedZset(pairs: Buffer[], offset: number, what: string): RedisZSet | 
   const zset = new RedisZSet(false);
   for (let i = 0; i < pairs.length; i += 2) {
     const member = pairs[i]!;
-    if (zset.has(member.toString('latin1')))
+    const key = member.latin1Slice(0, member.length);
+    if (zset.has(key))
       throw new RdbFormatError(`${what} integrity check failed: duplicate members`, offset);
     const score = parseScore(pairs[i + 1]!.toString('latin1'), offset);
     checkScore(score, offset);
-    zset.insert(member, score);
+    zset.insert(member, score, key);
   }
   // With a maximum member length of 0 only the count decides.
   zset.settleStoredEncoding(0);
@@ -403,10 +422,10 @@ function loadObject(type: number, c: Cursor): StoredValue | null {
         const member = c.string();
         const score = type === RdbType.Zset2 ? c.binaryDouble() : c.textDouble();
         checkScore(score, at);
-        if (zset.has(member.toString('latin1')))
-          throw new RdbFormatError('Duplicate zset fields detected', at);
+        const key = member.latin1Slice(0, member.length);
+        if (zset.has(key)) throw new RdbFormatError('Duplicate zset fields detected', at);
         if (member.length > maxLength) maxLength = member.length;
-        zset.insert(member, score);
+        zset.insert(member, score, key);
       }
       zset.settleStoredEncoding(maxLength);
       return zset;
@@ -497,7 +516,7 @@ function loadPacked(type: number, blob: Buffer, offset: number): StoredValue | n
       const values = decodeIntset(blob);
       if (values.length === 0) return null;
       const set = new RedisSet();
-      for (const v of values) set.add(v.toString());
+      for (let i = 0; i < values.length; i++) set.add(String(values[i]));
       return set;
     }
     case RdbType.ZsetZiplist:
@@ -545,10 +564,18 @@ export function decodeValue(
   return { value, end: c.pos };
 }
 
+/** A key record, filled in place: one object per reader rather than one per key. */
+interface KeyRecord {
+  kind: 'key';
+  key: Buffer;
+  value: StoredValue | null;
+  expireAt: number;
+}
+
 type ParsedRecord =
   | { kind: 'aux'; field: string; value: Buffer }
   | { kind: 'resize'; size: number; expires: number }
-  | { kind: 'key'; key: Buffer; value: StoredValue | null; expireAt: number }
+  | KeyRecord
   | { kind: 'other' }
   | { kind: 'eof' };
 
@@ -577,6 +604,7 @@ class RecordParser {
   private db = 0;
   /** Expiry announced for the next key record (ms), 0 when none. */
   private pendingExpire = 0;
+  private readonly keyRecord: KeyRecord = { kind: 'key', key: EMPTY, value: null, expireAt: 0 };
 
   constructor(
     data: Buffer,
@@ -644,10 +672,14 @@ class RecordParser {
         case 'resize':
           handler.resizeDb?.(this.db, record.size, record.expires);
           break;
-        case 'key':
-          if (record.value === null) this.skipped++;
-          else handler.key(this.db, record.key, record.value, record.expireAt);
+        case 'key': {
+          const value = record.value;
+          // Let go of the record's references before the handler runs.
+          record.value = null;
+          if (value === null) this.skipped++;
+          else handler.key(this.db, record.key, value, record.expireAt);
           break;
+        }
         case 'eof':
           this.done = true;
           return 'done';
@@ -729,7 +761,11 @@ class RecordParser {
         }
         const key = c.transientString();
         const value = loadObject(type, c);
-        record = { kind: 'key', key, value, expireAt: this.pendingExpire };
+        const keyRecord = this.keyRecord;
+        keyRecord.key = key;
+        keyRecord.value = value;
+        keyRecord.expireAt = this.pendingExpire;
+        record = keyRecord;
         this.pendingExpire = 0;
         break;
       }
@@ -910,7 +946,7 @@ export class IncrementalRdbReader {
     p.base += consumed;
     p.hashed -= consumed;
     p.shortNeedEnd -= consumed;
-    c.pos = 0;
+    c.shift(consumed);
     c.data = EMPTY;
   }
 

@@ -9,7 +9,7 @@ import { isString, type StoredValue } from '../store/values.js';
 import { Crc64 } from './crc64.js';
 import { encodeIntset } from './intset.js';
 import { ListpackBuilder } from './listpack.js';
-import { lzfCompress } from './lzf.js';
+import { lzfCompressInto, lzfScratch } from './lzf.js';
 import {
   QuicklistContainer,
   RDB_MAGIC,
@@ -68,11 +68,16 @@ export class RdbOutput {
   /** Bytes emitted or buffered so far. */
   bytes = 0;
 
-  /** `chunkSize` is smaller for one-off values (DUMP) than for whole files. */
+  /**
+   * `chunkSize` is smaller for one-off values (DUMP) than for whole files.
+   * `reuse`: `emit` is done with a chunk when it returns (a synchronous
+   * file write), so the same buffer is filled again instead of a new one.
+   */
   constructor(
     private readonly emit: (chunk: Buffer) => void,
     private readonly crc: Crc64 | null = null,
     private readonly chunkSize = CHUNK_SIZE,
+    private readonly reuse = false,
   ) {
     this.chunk = Buffer.allocUnsafe(chunkSize);
     this.direct = Math.min(DIRECT_WRITE, chunkSize);
@@ -119,32 +124,74 @@ export class RdbOutput {
   }
 
   /**
+   * Copies bytes [start, end) of `data` in, across chunks if need be: for
+   * bytes that are only valid until the next call (scratch buffers), which
+   * `raw` might hand over as they are.
+   */
+  copyIn(data: Buffer, start: number, end: number): void {
+    this.bytes += end - start;
+    while (start < end) {
+      if (this.pos === this.chunkSize) this.flush();
+      const n = Math.min(end - start, this.chunkSize - this.pos);
+      data.copy(this.chunk, this.pos, start, start + n);
+      this.pos += n;
+      start += n;
+    }
+  }
+
+  /**
    * rdbSaveRawString: a short canonical integer as an int encoding, else LZF
    * when enabled, longer than 20 bytes and actually smaller, else length +
-   * bytes.
+   * bytes. `transient`: `data` will be overwritten after the call (a reused
+   * builder's buffer), so it is always copied.
    */
-  string(data: Buffer, compression: boolean): void {
+  string(data: Buffer, compression: boolean, transient = false): void {
     const len = data.length;
     if (len <= 11) {
-      const int = integerEncoding(data);
+      const int = int32Value(data);
       if (int !== null) {
-        this.raw(int);
+        this.integer(int);
         return;
       }
     }
     if (compression && len > 20) {
       // rdbSaveLzfStringObject only keeps the result when it saves 4+ bytes.
-      const packed = lzfCompress(data, len - 4);
-      if (packed !== null && packed.length > 0) {
+      const packed = lzfCompressInto(data, len - 4);
+      if (packed > 0) {
         this.byte((RdbLength.EncodedValue << 6) | RdbEncoding.Lzf);
-        this.length(packed.length);
+        this.length(packed);
         this.length(len);
-        this.raw(packed);
+        this.copyIn(lzfScratch(), 0, packed);
         return;
       }
     }
     this.length(len);
-    this.raw(data);
+    if (transient) this.copyIn(data, 0, len);
+    else this.raw(data);
+  }
+
+  /** rdbEncodeInteger for a value known to fit in int32, written in place. */
+  private integer(value: number): void {
+    if (this.pos + 5 > this.chunkSize) this.flush();
+    const chunk = this.chunk;
+    const at = this.pos;
+    const enc = RdbLength.EncodedValue << 6;
+    let n: number;
+    if (value >= -128 && value <= 127) {
+      chunk[at] = enc | RdbEncoding.Int8;
+      chunk.writeInt8(value, at + 1);
+      n = 2;
+    } else if (value >= -32768 && value <= 32767) {
+      chunk[at] = enc | RdbEncoding.Int16;
+      chunk.writeInt16LE(value, at + 1);
+      n = 3;
+    } else {
+      chunk[at] = enc | RdbEncoding.Int32;
+      chunk.writeInt32LE(value, at + 1);
+      n = 5;
+    }
+    this.pos += n;
+    this.bytes += n;
   }
 
   /**
@@ -171,7 +218,9 @@ export class RdbOutput {
   flush(): void {
     if (this.pos === 0) return;
     let out: Buffer;
-    if (this.pos === this.chunkSize) {
+    if (this.reuse) {
+      out = this.chunk.subarray(0, this.pos);
+    } else if (this.pos === this.chunkSize) {
       // A full chunk is handed over as is; a partial one is copied so the
       // big buffer can be reused.
       out = this.chunk;
@@ -191,9 +240,21 @@ export class RdbOutput {
 
 /**
  * rdbTryIntegerEncoding: the string is the canonical decimal form of an
- * integer (no sign '+', no leading zeros, "-0" excluded) fitting in int32.
+ * integer (no sign '+', no leading zeros, "-0" excluded) fitting in int32;
+ * returns its encoding, else null.
  */
 export function integerEncoding(data: Buffer): Buffer | null {
+  const value = int32Value(data);
+  if (value === null) return null;
+  const chunks: Buffer[] = [];
+  const out = new RdbOutput((chunk) => chunks.push(chunk), null, 16);
+  out.string(data, false);
+  out.flush();
+  return chunks[0]!;
+}
+
+/** The value of `data` when rdbTryIntegerEncoding would int-encode it, else null. */
+function int32Value(data: Buffer): number | null {
   const len = data.length;
   if (len === 0 || len > 11) return null;
   let i = 0;
@@ -211,28 +272,7 @@ export function integerEncoding(data: Buffer): Buffer | null {
   }
   if (negative) value = -value;
   if (value < INT32_MIN || value > INT32_MAX) return null;
-  return encodeInteger(value);
-}
-
-/** rdbEncodeInteger for a value known to fit in int32. */
-function encodeInteger(value: number): Buffer {
-  const enc = RdbLength.EncodedValue << 6;
-  if (value >= -128 && value <= 127) {
-    const b = Buffer.allocUnsafe(2);
-    b[0] = enc | RdbEncoding.Int8;
-    b.writeInt8(value, 1);
-    return b;
-  }
-  if (value >= -32768 && value <= 32767) {
-    const b = Buffer.allocUnsafe(3);
-    b[0] = enc | RdbEncoding.Int16;
-    b.writeInt16LE(value, 1);
-    return b;
-  }
-  const b = Buffer.allocUnsafe(5);
-  b[0] = enc | RdbEncoding.Int32;
-  b.writeInt32LE(value, 1);
-  return b;
+  return value;
 }
 
 /** The RDB type byte Redis 7.0 writes for a value in its current encoding. */
@@ -266,11 +306,45 @@ const STEP_ELEMENTS = 256;
  */
 export type ValueEncoder = Generator<void, void, void>;
 
-/** The payload that follows the key in a key record (rdbSaveObject). */
+/**
+ * The payload that follows the key in a key record (rdbSaveObject). The
+ * compact encodings, most values of a typical dataset, are written straight
+ * away; only big collections go through the resumable generator, whose
+ * per-value cost showed in SAVE profiles.
+ */
 export function writeValue(out: RdbOutput, value: StoredValue, compression: boolean): void {
   if (isString(value)) {
     out.string(value, compression);
     return;
+  }
+  switch (value.type) {
+    case 'hash':
+      if (value.encoding() === 'listpack') {
+        writeListpackHash(out, value as RedisHash, compression);
+        return;
+      }
+      break;
+    case 'set':
+      if (value.encoding() === 'intset') {
+        writeIntset(out, value as RedisSet, compression);
+        return;
+      }
+      break;
+    case 'zset':
+      if (value.encoding() === 'listpack') {
+        writeListpackZset(out, value as RedisZSet, compression);
+        return;
+      }
+      break;
+    case 'list':
+      if (value.size <= STEP_ELEMENTS) {
+        const nodes = new QuicklistNodes();
+        const list = value as RedisList;
+        for (let i = 0; i < list.size; i++) nodes.add(list.at(i));
+        nodes.write(out, compression);
+        return;
+      }
+      break;
   }
   const steps = valueEncoder(out, value, compression);
   while (steps.next().done !== true) {
@@ -310,49 +384,103 @@ export function* valueEncoder(
  * size stays within 8 KB; a 1 GB+ element becomes a plain node. The node count
  * comes first in the format, so the nodes are built before any is written.
  */
-function* listEncoder(out: RdbOutput, list: RedisList, compression: boolean): ValueEncoder {
-  const nodes: Array<{ plain: boolean; data: Buffer }> = [];
-  let builder = new ListpackBuilder();
-  const n = list.size;
-  for (let i = 0; i < n; i++) {
-    const element = list.at(i);
+class QuicklistNodes {
+  readonly nodes: Array<{ plain: boolean; data: Buffer }> = [];
+  private builder = new ListpackBuilder();
+
+  add(element: Buffer): void {
     const sz = element.length;
     if (sz >= PLAIN_NODE_THRESHOLD) {
-      if (builder.count > 0) nodes.push({ plain: false, data: builder.finish() });
-      builder = new ListpackBuilder();
-      nodes.push({ plain: true, data: element });
-      continue;
+      if (this.builder.count > 0) this.nodes.push({ plain: false, data: this.builder.finish() });
+      this.builder = new ListpackBuilder();
+      this.nodes.push({ plain: true, data: element });
+      return;
     }
     // _quicklistNodeAllowInsert in 7.0: the node's bytes, the element and a
     // flat 8-byte overestimate of its entry overhead must fit in 8 KB.
-    if (builder.count > 0) {
-      if (builder.byteLength + sz + ENTRY_OVERHEAD_ESTIMATE > QUICKLIST_NODE_BYTES) {
-        nodes.push({ plain: false, data: builder.finish() });
-        builder = new ListpackBuilder();
+    if (this.builder.count > 0) {
+      if (this.builder.byteLength + sz + ENTRY_OVERHEAD_ESTIMATE > QUICKLIST_NODE_BYTES) {
+        this.nodes.push({ plain: false, data: this.builder.finish() });
+        this.builder.reset();
       }
     }
-    builder.append(element);
-    if ((i + 1) % STEP_ELEMENTS === 0) yield;
+    this.builder.append(element);
   }
-  if (builder.count > 0) nodes.push({ plain: false, data: builder.finish() });
-  out.length(nodes.length);
-  for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i]!;
+
+  /** Closes the last node; returns the node count. */
+  close(): number {
+    if (this.builder.count > 0) {
+      this.nodes.push({ plain: false, data: this.builder.finish() });
+      this.builder.reset();
+    }
+    return this.nodes.length;
+  }
+
+  /** All nodes at once (small lists). */
+  write(out: RdbOutput, compression: boolean): void {
+    out.length(this.close());
+    for (const node of this.nodes) this.writeNode(out, node, compression);
+  }
+
+  writeNode(out: RdbOutput, node: { plain: boolean; data: Buffer }, compression: boolean): void {
     out.length(node.plain ? QuicklistContainer.Plain : QuicklistContainer.Packed);
     out.string(node.data, compression);
+  }
+}
+
+function* listEncoder(out: RdbOutput, list: RedisList, compression: boolean): ValueEncoder {
+  const nodes = new QuicklistNodes();
+  const n = list.size;
+  for (let i = 0; i < n; i++) {
+    nodes.add(list.at(i));
+    if ((i + 1) % STEP_ELEMENTS === 0) yield;
+  }
+  out.length(nodes.close());
+  for (let i = 0; i < nodes.nodes.length; i++) {
+    nodes.writeNode(out, nodes.nodes[i]!, compression);
     // A node holds up to 8 KB (LZF runs over each): a few per step.
     if ((i + 1) % 8 === 0) yield;
   }
 }
 
+/**
+ * The builder small hashes and sorted sets are packed with, reused: its
+ * buffer goes to the output as a transient view (see RdbOutput.string), so a
+ * save allocates nothing per small value.
+ */
+const packer = new ListpackBuilder();
+
+function writeListpackHash(out: RdbOutput, hash: RedisHash, compression: boolean): void {
+  packer.reset();
+  for (const [field, value] of hash.fields.entries()) {
+    packer.appendLatin1(field);
+    packer.append(value);
+  }
+  out.string(packer.finishedView(), compression, true);
+}
+
+function writeListpackZset(out: RdbOutput, zset: RedisZSet, compression: boolean): void {
+  packer.reset();
+  for (const node of zset.nodes()) {
+    packer.append(node.member);
+    const score = node.score;
+    // An integral score prints as an integer, which the listpack stores as one.
+    if (Number.isSafeInteger(score) && !Object.is(score, -0)) packer.appendInteger(score);
+    else packer.appendLatin1(formatScore(score));
+  }
+  out.string(packer.finishedView(), compression, true);
+}
+
+function writeIntset(out: RdbOutput, set: RedisSet, compression: boolean): void {
+  const values: bigint[] = [];
+  for (const member of set.members.keys()) values.push(BigInt(member));
+  values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  out.string(encodeIntset(values), compression);
+}
+
 function* hashEncoder(out: RdbOutput, hash: RedisHash, compression: boolean): ValueEncoder {
   if (hash.encoding() === 'listpack') {
-    const builder = new ListpackBuilder();
-    for (const [field, value] of hash.fields.entries()) {
-      builder.appendLatin1(field);
-      builder.append(value);
-    }
-    out.string(builder.finish(), compression);
+    writeListpackHash(out, hash, compression);
     return;
   }
   out.length(hash.size);
@@ -366,10 +494,7 @@ function* hashEncoder(out: RdbOutput, hash: RedisHash, compression: boolean): Va
 
 function* setEncoder(out: RdbOutput, set: RedisSet, compression: boolean): ValueEncoder {
   if (set.encoding() === 'intset') {
-    const values: bigint[] = [];
-    for (const member of set.members.keys()) values.push(BigInt(member));
-    values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    out.string(encodeIntset(values), compression);
+    writeIntset(out, set, compression);
     return;
   }
   out.length(set.size);
@@ -382,15 +507,7 @@ function* setEncoder(out: RdbOutput, set: RedisSet, compression: boolean): Value
 
 function* zsetEncoder(out: RdbOutput, zset: RedisZSet, compression: boolean): ValueEncoder {
   if (zset.encoding() === 'listpack') {
-    const builder = new ListpackBuilder();
-    for (const node of zset.nodes()) {
-      builder.append(node.member);
-      const score = node.score;
-      // An integral score prints as an integer, which the listpack stores as one.
-      if (Number.isSafeInteger(score) && !Object.is(score, -0)) builder.appendInteger(score);
-      else builder.appendLatin1(formatScore(score));
-    }
-    out.string(builder.finish(), compression);
+    writeListpackZset(out, zset, compression);
     return;
   }
   out.length(zset.size);
@@ -493,8 +610,27 @@ export function encodeKeyspaceSync(
   aux: RdbAuxInfo,
 ): Buffer[] {
   const chunks: Buffer[] = [];
+  writeKeyspaceSync(keyspace, options, aux, (chunk) => chunks.push(chunk), false);
+  return chunks;
+}
+
+/**
+ * encodeKeyspaceSync handing the file to `emit` chunk by chunk as it is
+ * encoded. With `reuse` (emit is done with a chunk when it returns, e.g. a
+ * synchronous write to the file) one 64 KB buffer serves the whole save:
+ * collecting the chunks instead means tens of MB of fresh buffers, whose
+ * external-memory growth makes V8 run full collections of the dataset's
+ * heap during the save.
+ */
+export function writeKeyspaceSync(
+  keyspace: Keyspace,
+  options: RdbWriteOptions,
+  aux: RdbAuxInfo,
+  emit: (chunk: Buffer) => void,
+  reuse: boolean,
+): void {
   const crc = options.checksum ? new Crc64() : null;
-  const out = new RdbOutput((chunk) => chunks.push(chunk), crc);
+  const out = new RdbOutput(emit, crc, CHUNK_SIZE, reuse);
   writeHeader(out, options, aux);
   for (const db of keyspace.databases) {
     if (db.size === 0) continue;
@@ -502,5 +638,4 @@ export function encodeKeyspaceSync(
     for (const [key, entry] of db.dict) writeRecord(out, key, entry, options.compression);
   }
   writeTrailer(out, crc);
-  return chunks;
 }

@@ -16,9 +16,14 @@ import type { AggregateValue } from './values.js';
  */
 export class SlottedMap<V> {
   private readonly index = new Map<string, number>();
-  private slotKeys: Array<string | undefined> = [];
-  private slotValues: Array<V | undefined> = [];
-  private freeSlots: number[] = [];
+  /**
+   * Slot i holds its key at 2i and its value at 2i + 1: one array rather
+   * than one per column, and the free list only once something was deleted,
+   * because a loaded dataset has hundreds of thousands of small hashes and
+   * sets and every object each of them drags along is GC work (load time).
+   */
+  private slots: Array<string | V | undefined> = [];
+  private freeSlots: number[] | null = null;
 
   get size(): number {
     return this.index.size;
@@ -30,19 +35,19 @@ export class SlottedMap<V> {
 
   get(key: string): V | undefined {
     const slot = this.index.get(key);
-    return slot === undefined ? undefined : this.slotValues[slot];
+    return slot === undefined ? undefined : (this.slots[2 * slot + 1] as V);
   }
 
   /** Inserts or updates; true when the key is new. */
   set(key: string, value: V): boolean {
     const slot = this.index.get(key);
     if (slot !== undefined) {
-      this.slotValues[slot] = value;
+      this.slots[2 * slot + 1] = value;
       return false;
     }
     const fresh = this.takeSlot();
-    this.slotKeys[fresh] = key;
-    this.slotValues[fresh] = value;
+    this.slots[2 * fresh] = key;
+    this.slots[2 * fresh + 1] = value;
     this.index.set(key, fresh);
     return true;
   }
@@ -51,16 +56,14 @@ export class SlottedMap<V> {
     const slot = this.index.get(key);
     if (slot === undefined) return false;
     this.index.delete(key);
-    this.slotKeys[slot] = undefined;
-    this.slotValues[slot] = undefined;
-    if (slot === this.slotKeys.length - 1) {
-      // Trim trailing holes so the arrays shrink with the data.
-      while (this.slotKeys.length > 0 && this.slotKeys[this.slotKeys.length - 1] === undefined) {
-        this.slotKeys.pop();
-        this.slotValues.pop();
-      }
+    const slots = this.slots;
+    slots[2 * slot] = undefined;
+    slots[2 * slot + 1] = undefined;
+    if (2 * slot === slots.length - 2) {
+      // Trim trailing holes so the array shrinks with the data.
+      while (slots.length > 0 && slots[slots.length - 2] === undefined) slots.length -= 2;
     } else {
-      this.freeSlots.push(slot);
+      (this.freeSlots ??= []).push(slot);
     }
     return true;
   }
@@ -70,22 +73,24 @@ export class SlottedMap<V> {
   }
 
   *entries(): IterableIterator<[string, V]> {
-    for (const [key, slot] of this.index) yield [key, this.slotValues[slot]!];
+    const slots = this.slots;
+    for (const [key, slot] of this.index) yield [key, slots[2 * slot + 1] as V];
   }
 
   /** A uniformly random key; the map must not be empty. */
   randomKey(): string {
-    const slots = this.slotKeys;
+    const slots = this.slots;
+    const count = slots.length / 2;
     // Probing is O(1) while the slot array is dense; a sparse one (after mass
     // deletions) falls back to a walk from a random start.
     for (let tries = 0; tries < 32; tries++) {
-      const key = slots[Math.floor(Math.random() * slots.length)];
-      if (key !== undefined) return key;
+      const key = slots[2 * Math.floor(Math.random() * count)];
+      if (key !== undefined) return key as string;
     }
-    const start = Math.floor(Math.random() * slots.length);
-    for (let i = 0; i < slots.length; i++) {
-      const key = slots[(start + i) % slots.length];
-      if (key !== undefined) return key;
+    const start = Math.floor(Math.random() * count);
+    for (let i = 0; i < count; i++) {
+      const key = slots[2 * ((start + i) % count)];
+      if (key !== undefined) return key as string;
     }
     throw new Error('randomKey on an empty SlottedMap');
   }
@@ -121,17 +126,19 @@ export class SlottedMap<V> {
     let returned = 0;
     let visited = 0;
     const limit = count * 10;
+    const slots = this.slots;
+    const end = slots.length / 2;
     let i = cursor;
-    while (i < this.slotKeys.length && returned < count && visited < limit) {
-      const key = this.slotKeys[i];
-      const value = this.slotValues[i];
+    while (i < end && returned < count && visited < limit) {
+      const key = slots[2 * i];
+      const value = slots[2 * i + 1];
       i++;
       visited++;
       if (key === undefined) continue;
-      visit(key, value!);
+      visit(key as string, value as V);
       returned++;
     }
-    return i >= this.slotKeys.length ? 0 : i;
+    return i >= end ? 0 : i;
   }
 
   /** A copy with the same keys and values (values are shared: callers store immutable ones). */
@@ -142,14 +149,16 @@ export class SlottedMap<V> {
   }
 
   private takeSlot(): number {
-    while (this.freeSlots.length > 0) {
-      const slot = this.freeSlots.pop()!;
-      // Slots past the trimmed end are stale entries of the free list.
-      if (slot < this.slotKeys.length && this.slotKeys[slot] === undefined) return slot;
+    const free = this.freeSlots;
+    if (free !== null) {
+      while (free.length > 0) {
+        const slot = free.pop()!;
+        // Slots past the trimmed end are stale entries of the free list.
+        if (2 * slot < this.slots.length && this.slots[2 * slot] === undefined) return slot;
+      }
     }
-    this.slotKeys.push(undefined);
-    this.slotValues.push(undefined);
-    return this.slotKeys.length - 1;
+    this.slots.push(undefined, undefined);
+    return this.slots.length / 2 - 1;
   }
 }
 

@@ -28,17 +28,26 @@ import type { AggregateValue } from './values.js';
 const NODE_SIZE = 64;
 
 /** One member of the set; the handle commands hold while walking ranges. */
-export class ZNode {
+export interface ZNode {
+  readonly member: Buffer;
+  /** `member` as a latin1 string: the key of RedisZSet's map. */
+  readonly key: string;
+  score: number;
   /** Index in RedisZSet.slots, ZSCAN's stable cursor position. */
-  slot = -1;
+  slot: number;
   /** The leaf currently holding this member (kept up to date on splits). */
-  leaf: Leaf | null = null;
+  leaf: Leaf | null;
+}
 
-  constructor(
-    readonly member: Buffer,
-    readonly key: string,
-    public score: number,
-  ) {}
+/**
+ * A new member node. An object literal rather than a class instance, as
+ * database.ts's entries are: V8 pretenures literals it sees survive, so
+ * loading sets with hundreds of thousands of members does not copy every
+ * node (and its boxed score) twice through the young generation.
+ */
+function newZNode(member: Buffer, key: string, score: number): ZNode {
+  const leaf: Leaf | null = null;
+  return { member, key, score, slot: -1, leaf };
 }
 
 class Leaf {
@@ -131,7 +140,8 @@ export class RedisZSet implements AggregateValue {
   private readonly dict = new Map<string, ZNode>();
   /** Slot table for ZSCAN: a node keeps its slot for its whole life. */
   private readonly slots: Array<ZNode | undefined> = [];
-  private readonly freeSlots: number[] = [];
+  /** Created on the first removal: most sets (all loaded ones) never need it. */
+  private freeSlots: number[] | null = null;
 
   /** True while Redis would still hold this set as a listpack. */
   listpack: boolean;
@@ -164,8 +174,11 @@ export class RedisZSet implements AggregateValue {
     return this.dict.has(key);
   }
 
-  /** Adds a member that is not in the set; `member` must be a private copy. */
-  insert(member: Buffer, score: number): void {
+  /**
+   * Adds a member that is not in the set; `member` must be a private copy.
+   * `key` is its latin1 string when the caller already has it.
+   */
+  insert(member: Buffer, score: number, key = member.latin1Slice(0, member.length)): void {
     if (
       this.listpack &&
       (this.dict.size + 1 > encodingLimits.zsetMaxListpackEntries ||
@@ -173,9 +186,9 @@ export class RedisZSet implements AggregateValue {
     ) {
       this.listpack = false;
     }
-    const key = member.latin1Slice(0, member.length);
-    const node = new ZNode(member, key, this.listpack ? score + 0 : score);
-    node.slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots.length;
+    const node = newZNode(member, key, this.listpack ? score + 0 : score);
+    const free = this.freeSlots;
+    node.slot = free !== null && free.length > 0 ? free.pop()! : this.slots.length;
     this.slots[node.slot] = node;
     this.dict.set(key, node);
     this.link(node);
@@ -355,7 +368,7 @@ export class RedisZSet implements AggregateValue {
     const copy = new RedisZSet(this.listpack);
     copy.listpack = this.listpack;
     for (const node of this.nodes()) {
-      const twin = new ZNode(node.member, node.key, node.score);
+      const twin = newZNode(node.member, node.key, node.score);
       twin.slot = copy.slots.length;
       copy.slots.push(twin);
       copy.dict.set(twin.key, twin);
@@ -510,7 +523,7 @@ export class RedisZSet implements AggregateValue {
     this.unlinkFromTree(node);
     this.dict.delete(node.key);
     this.slots[node.slot] = undefined;
-    this.freeSlots.push(node.slot);
+    (this.freeSlots ??= []).push(node.slot);
     if (this.dict.size === 0) {
       // Nothing left to protect: start the slot table afresh.
       this.slots.length = 0;
@@ -643,11 +656,18 @@ export function formatScore(x: number): string {
   return (negative ? '-' : '') + formatG(digits, exponent);
 }
 
+/** `text` without its trailing '0' characters (a loop: the regex showed in SAVE profiles). */
+function trimZeros(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 48) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
 /** %g layout of 17 significant digits d.ddd × 10^exponent. */
 function formatG(digits: string, exponent: number): string {
   if (exponent < -4 || exponent >= 17) {
     let mantissa = digits.slice(0, 1);
-    const frac = digits.slice(1).replace(/0+$/, '');
+    const frac = trimZeros(digits.slice(1));
     if (frac.length > 0) mantissa += '.' + frac;
     const absExp = Math.abs(exponent);
     return `${mantissa}e${exponent < 0 ? '-' : '+'}${absExp < 10 ? '0' : ''}${absExp}`;
@@ -656,19 +676,41 @@ function formatG(digits: string, exponent: number): string {
   if (exponent < 0) {
     text = '0.' + '0'.repeat(-exponent - 1) + digits;
   } else {
+    // 17 digits with exponent 16 leave an empty fraction: no point at all.
+    if (exponent + 1 >= digits.length) return digits;
     text = digits.slice(0, exponent + 1) + '.' + digits.slice(exponent + 1);
   }
-  if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
-  return text;
+  text = trimZeros(text);
+  return text.charCodeAt(text.length - 1) === 46 ? text.slice(0, -1) : text;
+}
+
+/** Scratch for reading a double's bits without allocating. */
+const scoreBits = new DataView(new ArrayBuffer(8));
+
+/** Number of trailing zero bits of a non-zero uint32. */
+function trailingZeros(x: number): number {
+  return 31 - Math.clz32(x & -x);
 }
 
 /** True when the exact value has exactly 18 significant digits, the last a 5. */
 function isExactTie(abs: number, exp18: string): boolean {
-  const view = new DataView(new ArrayBuffer(8));
+  const view = scoreBits;
   view.setFloat64(0, abs);
   const hi = view.getUint32(0);
   const lo = view.getUint32(4);
   const biased = (hi >>> 20) & 0x7ff;
+  // Cheap filter first: a non-integer m·2^-f (m odd) has exactly f digits
+  // after the point, the last a 5, so f + (decimal exponent) + 1
+  // significant digits in all; unless that makes 18 it is no tie, and the
+  // BigInt expansion below (microseconds) is skipped.
+  const hiMantissa = (hi & 0xfffff) | (biased === 0 ? 0 : 0x100000);
+  const zeros =
+    lo !== 0 ? trailingZeros(lo) : hiMantissa !== 0 ? 32 + trailingZeros(hiMantissa) : 0;
+  const fractionBits = (biased === 0 ? 1074 : 1075 - biased) - zeros;
+  if (fractionBits > 0) {
+    const exponent10 = Number(exp18.slice(exp18.indexOf('e') + 1));
+    if (fractionBits + exponent10 + 1 !== 18) return false;
+  }
   let mantissa = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
   let e2: number;
   if (biased === 0) {
@@ -680,8 +722,8 @@ function isExactTie(abs: number, exp18: string): boolean {
   let exact: string;
   if (e2 >= 0) exact = (mantissa << BigInt(e2)).toString();
   else exact = (mantissa * 5n ** BigInt(-e2)).toString();
-  exact = exact.replace(/0+$/, '');
+  exact = trimZeros(exact);
   const e = exp18.indexOf('e');
-  const shown = (exp18.slice(0, 1) + exp18.slice(2, e)).replace(/0+$/, '');
+  const shown = trimZeros(exp18.slice(0, 1) + exp18.slice(2, e));
   return exact === shown;
 }

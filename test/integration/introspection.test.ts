@@ -236,7 +236,7 @@ describe('CONFIG REWRITE through the command', () => {
 });
 
 describe('resplica-sentinel', () => {
-  it('exits with a clear message until Sentinel exists', async () => {
+  it('refuses to start without a config file to keep its state in, as redis-sentinel', async () => {
     const main = path.resolve(
       path.dirname(fileURLToPath(import.meta.url)),
       '../../dist/src/sentinel-main.js',
@@ -246,6 +246,8 @@ describe('resplica-sentinel', () => {
       timeout: 10000,
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('Sentinel mode is not implemented yet');
+    expect(run.stdout + run.stderr).toMatch(
+      /^\d+:X \d+ \w+ \d{4} [\d:.]+ # Sentinel needs config file on disk to save state\. Exiting\.\.\.$/m,
+    );
   });
 });

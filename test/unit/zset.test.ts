@@ -318,4 +318,16 @@ describe('formatScore', () => {
     expect(formatScore(-Infinity)).toBe('-inf');
     expect(formatScore(5e-324)).toBe('4.9406564584124654e-324');
   });
+
+  it('rounds exact ties at the 18th digit to even, and only exact ones', () => {
+    // 1 + m/2^17: exactly 18 significant digits, the last a 5.
+    expect(formatScore(1 + 1 / 2 ** 17)).toBe('1.0000076293945312');
+    expect(formatScore(1 + 3 / 2 ** 17)).toBe('1.0000228881835938');
+    expect(formatScore(1 + 5 / 2 ** 17)).toBe('1.0000381469726562');
+    // An 18th digit 5 that is not a tie rounds up.
+    expect(formatScore(1.00000000000000015)).toBe('1.0000000000000002');
+    expect(formatScore(2 ** -17 + 2 ** -69)).toBe('7.6293945312500017e-06');
+    expect(formatScore(1234567.125)).toBe('1234567.125');
+    expect(formatScore(0.1 + 0.2)).toBe('0.30000000000000004');
+  });
 });
