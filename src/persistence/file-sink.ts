@@ -221,8 +221,17 @@ export class RdbFileSink implements SnapshotSink {
   }
 }
 
-/** SAVE's synchronous write: temp file, fsync, rename over the target, fsync the directory. */
-export function writeRdbFileSync(dir: string, filename: string, chunks: Buffer[]): void {
+/**
+ * SAVE's synchronous write: temp file, fsync, rename over the target, fsync
+ * the directory. `content` is the file's chunks, or a producer that hands
+ * them over as it encodes them (each written before the next is made, so
+ * SAVE needs no second copy of the dataset in memory).
+ */
+export function writeRdbFileSync(
+  dir: string,
+  filename: string,
+  content: Buffer[] | ((emit: (chunk: Buffer) => void) => void),
+): void {
   const tempPath = path.join(dir, `temp-${process.pid}.rdb`);
   const targetPath = path.join(dir, filename);
   try {
@@ -236,11 +245,13 @@ export function writeRdbFileSync(dir: string, filename: string, chunks: Buffer[]
   } catch (err) {
     throw asError(err, 'open', tempPath);
   }
+  const emit = (chunk: Buffer): void => {
+    let offset = 0;
+    while (offset < chunk.length) offset += fs.writeSync(fd, chunk, offset);
+  };
   try {
-    for (const chunk of chunks) {
-      let offset = 0;
-      while (offset < chunk.length) offset += fs.writeSync(fd, chunk, offset);
-    }
+    if (Array.isArray(content)) for (const chunk of content) emit(chunk);
+    else content(emit);
     fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);

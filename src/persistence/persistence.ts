@@ -5,7 +5,7 @@ import type { StoredValue } from '../store/values.js';
 import type { Database } from '../store/database.js';
 import { RdbFormatError } from './rdb-format.js';
 import { RdbReader, type IncrementalRdbReader, type RdbRecordHandler } from './rdb-reader.js';
-import { encodeKeyspaceSync, type RdbAuxInfo } from './rdb-writer.js';
+import { writeKeyspaceSync, type RdbAuxInfo } from './rdb-writer.js';
 import { Snapshot, type SnapshotSink } from './snapshot.js';
 import { RdbFileSink, RdbSaveError, writeRdbFileSync } from './file-sink.js';
 
@@ -119,8 +119,13 @@ export class Persistence {
     const started = Date.now();
     const dirtyBefore = this.server.keyspace.dirty;
     try {
-      const chunks = encodeKeyspaceSync(this.server.keyspace, this.writeOptions(), this.auxInfo());
-      writeRdbFileSync(this.dir, this.filename, chunks);
+      const { keyspace } = this.server;
+      const options = this.writeOptions();
+      const aux = this.auxInfo();
+      // Written as encoded, through one reused buffer (see writeKeyspaceSync).
+      writeRdbFileSync(this.dir, this.filename, (emit) =>
+        writeKeyspaceSync(keyspace, options, aux, emit, true),
+      );
     } catch (err) {
       this.server.log.warning(describeSaveError(err, this.dir, this.filename));
       return false;
