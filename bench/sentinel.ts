@@ -8,8 +8,10 @@
  * One turn: 1 master and 2 replicas (started with --replicaof, links up),
  * 3 sentinels (`sentinel monitor mymaster ... 2`, down-after-milliseconds
  * 1000, failover-timeout 10000, parallel-syncs 1), settled (each knows both
- * replicas and the 2 other sentinels); every process's identity is checked
- * by INFO server (redis_mode, resplica_version) before anything is recorded.
+ * replicas and the 2 other sentinels) and 5 s old (BENCH_KILL_AFTER_MS), so
+ * that both products are measured in the same steady state; every
+ * process's identity is checked by INFO server (redis_mode,
+ * resplica_version) before anything is recorded.
  * A client subscribed to every sentinel (PSUBSCRIBE *) timestamps the
  * events; a writer loops: SENTINEL GET-MASTER-ADDR-BY-NAME on a sentinel,
  * then SET on that address (10 ms between failed attempts). Once it has
@@ -25,7 +27,8 @@
  * sooner. A step that fails shows n/a (the reason goes to stderr).
  *
  * Options (env): BENCH_ROUNDS (default 5), BENCH_TARGETS (default
- * "redis,resplica"), BENCH_JSON=1 (also print JSON).
+ * "redis,resplica"), BENCH_KILL_AFTER_MS (default 5000), BENCH_JSON=1
+ * (also print JSON).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -212,6 +215,9 @@ const METRICS: MetricSpec[] = [
   { key: 'setup_ms', label: 'topology start until settled (ms)', digits: 0 },
 ];
 
+/** How long after starting the sentinels the master is killed. */
+const KILL_AT_SENTINEL_AGE_MS = Number(process.env.BENCH_KILL_AFTER_MS ?? 5000);
+
 const note = (name: string, msg: string): void => console.error(`  [${name}] ${msg}`);
 
 /** Checks that the process on `port` is what we think it is. */
@@ -271,6 +277,7 @@ async function turn(name: TargetName): Promise<Metrics> {
         `${r.role} link up`,
         30_000,
       );
+    const sentinelsStarted = performance.now();
     const sentinels = await Promise.all(
       [0, 1, 2].map((i) =>
         launch(
@@ -313,6 +320,12 @@ async function turn(name: TargetName): Promise<Metrics> {
       30_000,
     );
     m.setup_ms = performance.now() - t0;
+    // Steady state: the kill comes at the same age of the sentinels for
+    // both products (not right after settling, which resplica does sooner:
+    // in their first seconds the sentinels' links are young, and a
+    // reconnection is throttled to one a second after the last one).
+    const age = performance.now() - sentinelsStarted;
+    if (age < KILL_AT_SENTINEL_AGE_MS) await sleep(KILL_AT_SENTINEL_AGE_MS - age);
 
     // Subscribers and the writer.
     const events: Event[][] = sentinels.map(() => []);

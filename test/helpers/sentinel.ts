@@ -25,6 +25,14 @@ import { RawClient, replyLength } from './resp.js';
  * binaries or resplica), on free ports of 127.0.0.1, each in its own temp
  * dir with a writable config file. Everything waits by bounded polling; every
  * process started (restarts included) is killed by pid in stop().
+ *
+ * Environment: SENTINEL_TEST_SERVERS / SENTINEL_TEST_SENTINELS override the
+ * kinds of a suite that uses comboFromEnv ("redis", "resplica", or one kind
+ * per process, comma-separated; both "redis" checks the tests against real
+ * Redis); SENTINEL_TEST_CONCURRENCY (default 3) topologies at once per file;
+ * SENTINEL_TEST_ALL=1 runs every scenario in sentinel-redis-sentinel;
+ * SENTINEL_TEST_PRINT=1 prints redis-sentinel's normalized replies in
+ * sentinel-replies; KEEP_TEMP=1 keeps the temp dirs (configs, rewritten).
  */
 
 export type Kind = 'redis' | 'resplica';
@@ -49,7 +57,12 @@ export function skipWithout(kinds: {
   if (kinds.servers.includes('redis') && !redisServerBinaryAvailable) missing.push('redis-server');
   if (kinds.sentinels.includes('redis') && !redisSentinelAvailable) missing.push('redis-sentinel');
   if (missing.length === 0 || requireRedis) return false;
-  for (const m of missing) console.warn(skipMessage(m));
+  for (const m of missing)
+    console.warn(
+      m === 'redis-sentinel'
+        ? 'redis-sentinel is not installed: skipping tests against the real Redis Sentinel (apt-get install redis-sentinel)'
+        : skipMessage(m),
+    );
   return true;
 }
 
@@ -284,6 +297,38 @@ export interface TopologyOptions {
   quorum?: number;
   downAfterMs?: number;
   failoverTimeoutMs?: number;
+  /** Extra lines for the config file of sentinel `index` (scripts, deny-scripts-reconfig...). */
+  sentinelConfig?: (index: number) => string[];
+}
+
+/**
+ * Like Promise.all, but waits for every promise to settle before rejecting,
+ * so that no process is still starting (and then leaked) when a failed
+ * start stops what was started.
+ */
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/**
+ * Starts something on a free port, again on another one (at most 3 times)
+ * if the port was taken in between (topologies start side by side).
+ */
+async function onFreePort(
+  launch: (port: number) => Promise<RunningServer>,
+): Promise<[number, RunningServer]> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return [port, await launch(port)];
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      if (attempt >= 3 || !/in use|EADDRINUSE/i.test(text)) throw err;
+    }
+  }
 }
 
 export class Topology {
@@ -305,18 +350,19 @@ export class Topology {
       quorum: 2,
       downAfterMs: 1000,
       failoverTimeoutMs: 10_000,
+      sentinelConfig: () => [],
       ...opts,
     });
     try {
       const [first, ...rest] = opts.servers;
       const master = await t.startServer(first!, 0, []);
-      await Promise.all(
+      await settleAll(
         rest.map((kind, i) =>
           t.startServer(kind, i + 1, ['--replicaof', '127.0.0.1', String(master.port)]),
         ),
       );
       for (const r of t.servers.slice(1)) await t.waitReplicaOf(r, master.port);
-      await Promise.all(opts.sentinels.map((kind, i) => t.startSentinel(kind, i, master.port)));
+      await settleAll(opts.sentinels.map((kind, i) => t.startSentinel(kind, i, master.port)));
       for (const n of [...t.servers, ...t.sentinels]) await t.verifyIdentity(n);
       await t.waitSettled();
     } catch (err) {
@@ -343,10 +389,9 @@ export class Topology {
     writeFileSync(conf, `dir ${dir}\n`);
     // Both products wait 5 s before a diskless full sync by default.
     const args = ['--repl-diskless-sync-delay', '0', ...extra];
-    const port = await freePort();
-    const server = await this.launchServer(kind, conf, args, port);
+    const [port, server] = await onFreePort((p) => this.launchServer(kind, conf, args, p));
     const node: Node = { kind, name: `s${index}`, port, dir, conf, server, args };
-    this.servers.push(node);
+    this.servers[index] = node;
     return node;
   }
 
@@ -367,22 +412,26 @@ export class Topology {
   private async startSentinel(kind: Kind, index: number, masterPort: number): Promise<Node> {
     const dir = tempDir(`resplica-sentinel-${kind}-sentinel${index}-`);
     const conf = path.join(dir, 'sentinel.conf');
-    const port = await freePort();
     const o = this.options;
-    writeFileSync(
-      conf,
-      [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        `dir ${dir}`,
-        `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} ${o.quorum}`,
-        `sentinel down-after-milliseconds ${MASTER_NAME} ${o.downAfterMs}`,
-        `sentinel failover-timeout ${MASTER_NAME} ${o.failoverTimeoutMs}`,
-        `sentinel parallel-syncs ${MASTER_NAME} 1`,
-        '',
-      ].join('\n'),
-    );
-    const server = await this.launchSentinel(kind, conf, port);
+    const write = (port: number): void =>
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} ${o.quorum}`,
+          `sentinel down-after-milliseconds ${MASTER_NAME} ${o.downAfterMs}`,
+          `sentinel failover-timeout ${MASTER_NAME} ${o.failoverTimeoutMs}`,
+          `sentinel parallel-syncs ${MASTER_NAME} 1`,
+          ...o.sentinelConfig(index),
+          '',
+        ].join('\n'),
+      );
+    const [port, server] = await onFreePort((p) => {
+      write(p);
+      return this.launchSentinel(kind, conf, p);
+    });
     const node: Node = { kind, name: `sentinel${index}`, port, dir, conf, server, args: [] };
     this.sentinels[index] = node;
     return node;
@@ -559,6 +608,11 @@ export class Topology {
     return this.serverAt(seen[0]!);
   }
 
+  /** How many +switch-master each subscribed sentinel published so far. */
+  switchCounts(): number[] {
+    return this.logs.map((l) => l.find('+switch-master').length);
+  }
+
   /** Subscribes to every event of a sentinel (closed in stop()). */
   async events(node: Node): Promise<EventLog> {
     const log = await EventLog.open(node.port, node.name);
@@ -589,8 +643,14 @@ export class Topology {
 // Assertions shared by the scenarios.
 // ---------------------------------------------------------------------------
 
-/** A step of an expected event sequence: the channel, and the start of the message. */
-export type Step = readonly [channel: string, messagePrefix?: string];
+/** A step of an expected event sequence: the channel, and the start of the message (or a test). */
+export type Step = readonly [channel: string, message?: string | ((message: string) => boolean)];
+
+function stepMatches(step: Step, e: SentinelEvent): boolean {
+  const m = step[1];
+  if (e.channel !== step[0]) return false;
+  return m === undefined || (typeof m === 'string' ? e.message.startsWith(m) : m(e.message));
+}
 
 /**
  * Checks that `steps` occur in `log` in this order (other events may come in
@@ -601,12 +661,12 @@ export function expectSequence(log: EventLog, steps: readonly Step[]): void {
   for (const e of log.events) {
     const step = steps[i];
     if (step === undefined) break;
-    if (e.channel === step[0] && (step[1] === undefined || e.message.startsWith(step[1]))) i++;
+    if (stepMatches(step, e)) i++;
   }
   if (i < steps.length) {
     const missing = steps[i]!;
     throw new Error(
-      `sentinel ${log.label}: expected ${missing[0]}${missing[1] === undefined ? '' : ` "${missing[1]}..."`} ` +
+      `sentinel ${log.label}: expected ${missing[0]}${typeof missing[1] === 'string' ? ` "${missing[1]}..."` : ''} ` +
         `after ${
           steps
             .slice(0, i)
@@ -710,7 +770,20 @@ export function sentinelSuite(
 ): void {
   const manualVia = options.manualVia ?? [combo.sentinels.length - 1];
   const skip = skipWithout(combo);
-  const slots = new Slots(Number(process.env.SENTINEL_TEST_CONCURRENCY ?? 3));
+  const concurrency = Math.max(1, Number(process.env.SENTINEL_TEST_CONCURRENCY ?? 3));
+  const slots = new Slots(concurrency);
+  // A test's time includes waiting for a slot: its bound grows with the
+  // number of turns the file's tests take (x2 for 5 tests 3 at a time).
+  const tests = only.length + (only.includes('manual') ? manualVia.length - 1 : 0);
+  const timeout = (ms: number): number => ms * Math.ceil(tests / concurrency);
+  /** Stops a topology and frees its slot (once). */
+  const finished = new WeakSet<Topology>();
+  const finish = async (t: Topology): Promise<void> => {
+    if (finished.has(t)) return;
+    finished.add(t);
+    await t.stop();
+    slots.release();
+  };
   /** A topology for this test (once a slot is free), stopped when the test ends. */
   const start = async (
     ctx: TestContext,
@@ -725,11 +798,36 @@ export function sentinelSuite(
       throw err;
     }
     ctx.onTestFailed(() => console.error(`--- topology of the failed test ---\n${t.dump()}`));
-    ctx.onTestFinished(async () => {
-      await t.stop();
-      slots.release();
-    });
+    ctx.onTestFinished(() => finish(t));
     return t;
+  };
+  /**
+   * Runs a failover scenario; if it fails after Sentinel itself failed over
+   * twice (a sentinel publishing +switch-master more than once: with
+   * down-after-milliseconds 1000 a sentinel that stalls ~1 s right after
+   * the switch calls the new master down and, with its peers' stale
+   * "master down" answers, fails it over at once; seen with redis-sentinel
+   * about once in 15 topologies on a loaded 2-core box), it runs once more
+   * on a fresh topology, saying so. Any other failure fails the test.
+   */
+  const onceMoreAfterDoubleFailover = async (
+    ctx: TestContext,
+    body: (t: Topology) => Promise<void>,
+  ): Promise<void> => {
+    const t = await start(ctx);
+    try {
+      await body(t);
+      return;
+    } catch (err) {
+      const counts = t.switchCounts();
+      if (!counts.some((n) => n > 1)) throw err;
+      console.warn(
+        `[${comboName(combo)}] ${ctx.task.name}: Sentinel failed over twice (+switch-master per sentinel: ${counts.join(', ')}); ` +
+          `running once more on a fresh topology. The failure was: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
+      await finish(t);
+    }
+    await body(await start(ctx));
   };
   afterAll(() => removeTempDirs());
 
@@ -740,159 +838,213 @@ export function sentinelSuite(
     if (only.includes('failover'))
       it(
         'SIGKILL of the master: a replica is promoted, the other follows, every sentinel reports it, events, data kept, the old master rejoins',
-        async (ctx) => {
-          const t = await start(ctx);
-          const logs = await Promise.all(t.sentinels.map((s) => t.events(s)));
-          const old = t.master;
-
-          // Data acknowledged by every replica (WAIT) must survive.
-          const writes: string[][] = [];
-          for (let i = 0; i < 100; i++) writes.push(['SET', `before:${i}`, `v${i}`]);
-          expect(await writeAndWait(old.port, writes, 2, 5000)).toBe(2);
-          // Plain clients of the replicas: the sentinels' CLIENT KILL TYPE
-          // normal (after REPLICAOF) disconnects them.
-          const clients = await Promise.all(t.replicas.map((r) => RawClient.connect(r.port)));
-
-          await t.kill(old);
-          const killedAt = Date.now();
-          const promoted = await t.waitSwitch(old.port, 30_000);
-          expect(t.replicas).toContain(promoted);
-          await t.waitMaster(promoted);
-          const other = t.replicas.find((r) => r !== promoted)!;
-          await t.waitReplicaOf(other, promoted.port);
-          for (const c of clients) await c.waitClosed(5000);
-          // The sentinels' CONFIG REWRITE: no replicaof for the promoted
-          // one, the new master for the other.
-          expect(readFileSync(promoted.conf, 'utf8')).not.toMatch(/^replicaof /m);
-          expect(readFileSync(other.conf, 'utf8')).toMatch(
-            new RegExp(`^replicaof 127\\.0\\.0\\.1 ${promoted.port}$`, 'm'),
-          );
-
-          // +switch-master on every sentinel, with both addresses.
-          const switched = `${MASTER_NAME} 127.0.0.1 ${old.port} 127.0.0.1 ${promoted.port}`;
-          for (const log of logs) await log.wait('+switch-master', (m) => m === switched, 10_000);
-
-          // The leader's sequence; the others saw the master go down too.
-          const leaders = logs.filter((l) => l.find('+failover-end').length > 0);
-          expect(leaders.map((l) => l.label)).toHaveLength(1);
-          const leader = leaders[0]!;
-          expectSequence(leader, [
-            ['+sdown', masterDetails(old.port)],
-            ['+odown', masterDetails(old.port)],
-            ['+try-failover', masterDetails(old.port)],
-            ['+elected-leader', masterDetails(old.port)],
-            ['+failover-state-select-slave', masterDetails(old.port)],
-            ['+selected-slave', replicaDetails(promoted.port, old.port)],
-            ['+failover-state-send-slaveof-noone', replicaDetails(promoted.port, old.port)],
-            ['+failover-state-wait-promotion', replicaDetails(promoted.port, old.port)],
-            ['+promoted-slave', replicaDetails(promoted.port, old.port)],
-            ['+failover-state-reconf-slaves', masterDetails(old.port)],
-            ['+slave-reconf-sent', replicaDetails(other.port, old.port)],
-            ['+slave-reconf-inprog', replicaDetails(other.port, old.port)],
-            ['+slave-reconf-done', replicaDetails(other.port, old.port)],
-            ['+failover-end', masterDetails(old.port)],
-            ['+switch-master', switched],
-          ]);
-          for (const log of logs) {
-            expectSequence(log, [
-              ['+sdown', masterDetails(old.port)],
-              ['+switch-master', switched],
-            ]);
-            // After the switch: the other replica and the old master, now
-            // replicas of the promoted one (the old master still down).
-            await log.wait('+slave', replicaDetails(other.port, promoted.port), 10_000);
-            await log.wait('+slave', replicaDetails(old.port, promoted.port), 10_000);
-            await log.wait('+sdown', replicaDetails(old.port, promoted.port), 10_000);
-          }
-          console.log(
-            `[${comboName(combo)}] SIGKILL to +switch-master on all sentinels: ${Date.now() - killedAt} ms`,
-          );
-
-          // The data acknowledged before the failover is on the new master.
-          const values = await command(promoted.port, 'MGET', ...writes.map((w) => w[1]!));
-          expect(values).toEqual(writes.map((w) => w[2]));
-
-          // Every sentinel: the new master, its replicas, the epoch.
-          for (const s of t.sentinels) {
-            const m = fields(await t.sentinel(s, 'MASTER', MASTER_NAME));
-            expect(m.get('port')).toBe(String(promoted.port));
-            expect(Number(m.get('config-epoch'))).toBeGreaterThanOrEqual(1);
-            const reps = fieldList(await t.sentinel(s, 'REPLICAS', MASTER_NAME));
-            expect(reps.map((r) => Number(r.get('port'))).sort()).toEqual(
-              [old.port, other.port].sort(),
-            );
-          }
-
-          // The old master, restarted as a master (its own config file),
-          // is turned into a replica of the new one by the sentinels.
-          await t.restartServer(old);
-          await t.waitReplicaOf(old, promoted.port, 40_000);
-          const converted = logs.filter(
-            (l) => l.find('+convert-to-slave', replicaDetails(old.port, promoted.port)).length > 0,
-          );
-          expect(converted.length).toBeGreaterThanOrEqual(1);
-          for (const log of logs) await log.wait('-sdown', replicaDetails(old.port, promoted.port));
-
-          // Writes on the new master reach both replicas (old master included).
-          expect(await writeAndWait(promoted.port, [['SET', 'after', 'x']], 2, 10_000)).toBe(2);
-          expect(await command(old.port, 'GET', 'before:42')).toBe('v42');
-          expect(await command(old.port, 'GET', 'after')).toBe('x');
-          await t.waitSettled();
-        },
-        FAILOVER_TEST_MS,
-      );
-
-    if (only.includes('manual'))
-      for (const via of manualVia)
-        it(
-          `SENTINEL FAILOVER sent to sentinel${via} (${combo.sentinels[via]}): it leads, a replica is promoted, the old master is demoted`,
-          async (ctx) => {
-            const t = await start(ctx);
+        (ctx) =>
+          onceMoreAfterDoubleFailover(ctx, async (t) => {
             const logs = await Promise.all(t.sentinels.map((s) => t.events(s)));
             const old = t.master;
-            const asked = t.sentinels[via]!;
-            const askedLog = logs[via]!;
 
-            const nosuch = await t.sentinel(asked, 'FAILOVER', 'nosuch');
-            expect(nosuch).toBeInstanceOf(ReplyError);
-            expect(String(nosuch)).toBe('-ERR No such master with that name');
-            expect(await t.sentinel(asked, 'FAILOVER', MASTER_NAME)).toBe('OK');
-            const again = await t.sentinel(asked, 'FAILOVER', MASTER_NAME);
-            expect(String(again)).toBe('-INPROG Failover already in progress');
+            // Data acknowledged by every replica (WAIT) must survive.
+            const writes: string[][] = [];
+            for (let i = 0; i < 100; i++) writes.push(['SET', `before:${i}`, `v${i}`]);
+            expect(await writeAndWait(old.port, writes, 2, 5000)).toBe(2);
+            // Plain clients of the replicas: the sentinels' CLIENT KILL TYPE
+            // normal (after REPLICAOF) disconnects them.
+            const clients = await Promise.all(t.replicas.map((r) => RawClient.connect(r.port)));
+            const oldReplid = infoValue(await t.replication(old), 'master_replid');
+            expect(oldReplid).toMatch(/^[0-9a-f]{40}$/);
 
+            await t.kill(old);
+            const killedAt = Date.now();
             const promoted = await t.waitSwitch(old.port, 30_000);
             expect(t.replicas).toContain(promoted);
+            await t.waitMaster(promoted);
             const other = t.replicas.find((r) => r !== promoted)!;
+            await t.waitReplicaOf(other, promoted.port);
+            for (const c of clients) await c.waitClosed(5000);
+            // The promoted replica kept the old history as its second
+            // replication id, and the other replica resumed by partial resync.
+            expect(infoValue(await t.replication(promoted), 'master_replid2')).toBe(oldReplid);
+            expect(
+              Number(infoValue(await command(promoted.port, 'INFO', 'stats'), 'sync_partial_ok')),
+            ).toBeGreaterThanOrEqual(1);
+            // The sentinels' CONFIG REWRITE: no replicaof for the promoted
+            // one, the new master for the other.
+            expect(readFileSync(promoted.conf, 'utf8')).not.toMatch(/^replicaof /m);
+            expect(readFileSync(other.conf, 'utf8')).toMatch(
+              new RegExp(`^replicaof 127\\.0\\.0\\.1 ${promoted.port}$`, 'm'),
+            );
+
+            // +switch-master on every sentinel, with both addresses.
             const switched = `${MASTER_NAME} 127.0.0.1 ${old.port} 127.0.0.1 ${promoted.port}`;
             for (const log of logs) await log.wait('+switch-master', (m) => m === switched, 10_000);
-            expectSequence(askedLog, [
+
+            // The leader's sequence; the others saw the master go down too.
+            const leaders = logs.filter((l) => l.find('+failover-end').length > 0);
+            expect(leaders.map((l) => l.label)).toHaveLength(1);
+            const leader = leaders[0]!;
+            const leaderNode = t.sentinels[logs.indexOf(leader)]!;
+            const leaderId = String(await t.sentinel(leaderNode, 'MYID'));
+            expectSequence(leader, [
+              ['+sdown', masterDetails(old.port)],
+              ['+odown', masterDetails(old.port)],
               ['+new-epoch'],
               ['+try-failover', masterDetails(old.port)],
+              ['+vote-for-leader', `${leaderId} `],
               ['+elected-leader', masterDetails(old.port)],
+              ['+failover-state-select-slave', masterDetails(old.port)],
               ['+selected-slave', replicaDetails(promoted.port, old.port)],
+              ['+failover-state-send-slaveof-noone', replicaDetails(promoted.port, old.port)],
+              ['+failover-state-wait-promotion', replicaDetails(promoted.port, old.port)],
               ['+promoted-slave', replicaDetails(promoted.port, old.port)],
+              ['+failover-state-reconf-slaves', masterDetails(old.port)],
+              ['+slave-reconf-sent', replicaDetails(other.port, old.port)],
+              ['+slave-reconf-inprog', replicaDetails(other.port, old.port)],
+              ['+slave-reconf-done', replicaDetails(other.port, old.port)],
               ['+failover-end', masterDetails(old.port)],
               ['+switch-master', switched],
             ]);
-            // No one else led, and nothing was down.
-            for (const log of logs) {
-              if (log !== askedLog) expect(log.find('+elected-leader')).toEqual([]);
-              expect(log.find('+odown')).toEqual([]);
+            // The others learn the new configuration from the leader's hello.
+            // (from the leader or from another sentinel that already has it)
+            const configUpdate = (m: string): boolean =>
+              m.startsWith('sentinel ') && m.endsWith(` @ ${MASTER_NAME} 127.0.0.1 ${old.port}`);
+            // The master was objectively down: at least a quorum of
+            // sentinels (2) saw it subjectively down before the switch.
+            const sawDown = logs.filter((log) => {
+              const down = log.find('+sdown', (m) => m === masterDetails(old.port))[0];
+              const sw = log.find('+switch-master')[0];
+              return (
+                down !== undefined &&
+                sw !== undefined &&
+                log.events.indexOf(down) < log.events.indexOf(sw)
+              );
+            });
+            expect(sawDown.length).toBeGreaterThanOrEqual(2);
+            expect(sawDown).toContain(leader);
+            // Down means unreachable for down-after-milliseconds: no sentinel
+            // may call it down sooner after the kill (redis-sentinel: the
+            // clock starts at the PING on its reconnection, +sdown comes
+            // 1020-1070 ms after the kill). 100 ms of slack for a PING that
+            // was in flight when the master died.
+            for (const log of sawDown) {
+              const at = log.find('+sdown', (m) => m === masterDetails(old.port))[0]!.at;
+              // (soft: the rest of the scenario still runs)
+              // (ctx.expect: concurrent tests need their own for soft assertions)
+              ctx.expect
+                .soft(at - killedAt, `${log.label}: SIGKILL to +sdown (ms)`)
+                .toBeGreaterThanOrEqual(t.options.downAfterMs - 100);
             }
-            await t.waitMaster(promoted);
-            await t.waitReplicaOf(other, promoted.port);
-            // The old master, still running, is demoted by the sentinels.
+            for (const log of logs) {
+              expectSequence(log, [
+                ...(log === leader ? [] : [['+config-update-from', configUpdate] as const]),
+                ['+switch-master', switched],
+              ]);
+              // After the switch: the other replica and the old master, now
+              // replicas of the promoted one (the old master still down).
+              await log.wait('+slave', replicaDetails(other.port, promoted.port), 10_000);
+              await log.wait('+slave', replicaDetails(old.port, promoted.port), 10_000);
+              await log.wait('+sdown', replicaDetails(old.port, promoted.port), 10_000);
+            }
+            console.log(
+              `[${comboName(combo)}] SIGKILL to +switch-master on all sentinels: ${Date.now() - killedAt} ms`,
+            );
+
+            // The data acknowledged before the failover is on the new master.
+            const values = await command(promoted.port, 'MGET', ...writes.map((w) => w[1]!));
+            expect(values).toEqual(writes.map((w) => w[2]));
+
+            // Every sentinel: the new master, its replicas, the epoch.
+            for (const s of t.sentinels) {
+              const m = fields(await t.sentinel(s, 'MASTER', MASTER_NAME));
+              expect(m.get('port')).toBe(String(promoted.port));
+              expect(Number(m.get('config-epoch'))).toBeGreaterThanOrEqual(1);
+              const reps = fieldList(await t.sentinel(s, 'REPLICAS', MASTER_NAME));
+              expect(reps.map((r) => Number(r.get('port'))).sort()).toEqual(
+                [old.port, other.port].sort(),
+              );
+            }
+
+            // The old master, restarted as a master (its own config file),
+            // is turned into a replica of the new one by the sentinels.
+            await t.restartServer(old);
             await t.waitReplicaOf(old, promoted.port, 40_000);
             const converted = logs.filter(
               (l) =>
                 l.find('+convert-to-slave', replicaDetails(old.port, promoted.port)).length > 0,
             );
             expect(converted.length).toBeGreaterThanOrEqual(1);
-            expect(await writeAndWait(promoted.port, [['SET', 'k', 'v']], 2, 10_000)).toBe(2);
-            expect(await command(old.port, 'GET', 'k')).toBe('v');
+            for (const log of logs)
+              await log.wait('-sdown', replicaDetails(old.port, promoted.port));
+
+            // Writes on the new master reach both replicas (old master included).
+            expect(await writeAndWait(promoted.port, [['SET', 'after', 'x']], 2, 10_000)).toBe(2);
+            expect(await command(old.port, 'GET', 'before:42')).toBe('v42');
+            expect(await command(old.port, 'GET', 'after')).toBe('x');
             await t.waitSettled();
-          },
-          FAILOVER_TEST_MS,
+          }),
+        timeout(FAILOVER_TEST_MS * 2),
+      );
+
+    if (only.includes('manual'))
+      for (const via of manualVia)
+        it(
+          `SENTINEL FAILOVER sent to sentinel${via} (${combo.sentinels[via]}): it leads, a replica is promoted, the old master is demoted`,
+          (ctx) =>
+            onceMoreAfterDoubleFailover(ctx, async (t) => {
+              const logs = await Promise.all(t.sentinels.map((s) => t.events(s)));
+              const old = t.master;
+              const asked = t.sentinels[via]!;
+              const askedLog = logs[via]!;
+
+              const nosuch = await t.sentinel(asked, 'FAILOVER', 'nosuch');
+              expect(nosuch).toBeInstanceOf(ReplyError);
+              expect(String(nosuch)).toBe('-ERR No such master with that name');
+              expect(await t.sentinel(asked, 'FAILOVER', MASTER_NAME)).toBe('OK');
+              const again = await t.sentinel(asked, 'FAILOVER', MASTER_NAME);
+              expect(String(again)).toBe('-INPROG Failover already in progress');
+
+              const promoted = await t.waitSwitch(old.port, 30_000);
+              expect(t.replicas).toContain(promoted);
+              const other = t.replicas.find((r) => r !== promoted)!;
+              const switched = `${MASTER_NAME} 127.0.0.1 ${old.port} 127.0.0.1 ${promoted.port}`;
+              for (const log of logs)
+                await log.wait('+switch-master', (m) => m === switched, 10_000);
+              expectSequence(askedLog, [
+                ['+new-epoch'],
+                ['+try-failover', masterDetails(old.port)],
+                ['+elected-leader', masterDetails(old.port)],
+                ['+selected-slave', replicaDetails(promoted.port, old.port)],
+                ['+promoted-slave', replicaDetails(promoted.port, old.port)],
+                ['+failover-end', masterDetails(old.port)],
+                ['+switch-master', switched],
+              ]);
+              // No one else led, nothing was down, and the others took the
+              // new configuration from hello messages (of the one asked, or of
+              // another sentinel that already had it).
+              const configUpdate = (m: string): boolean =>
+                m.startsWith('sentinel ') && m.endsWith(` @ ${MASTER_NAME} 127.0.0.1 ${old.port}`);
+              for (const log of logs) {
+                expect(log.find('+odown')).toEqual([]);
+                if (log === askedLog) continue;
+                expect(log.find('+elected-leader')).toEqual([]);
+                expectSequence(log, [
+                  ['+config-update-from', configUpdate],
+                  ['+switch-master', switched],
+                ]);
+              }
+              await t.waitMaster(promoted);
+              await t.waitReplicaOf(other, promoted.port);
+              // The old master, still running, is demoted by the sentinels.
+              await t.waitReplicaOf(old, promoted.port, 40_000);
+              const converted = logs.filter(
+                (l) =>
+                  l.find('+convert-to-slave', replicaDetails(old.port, promoted.port)).length > 0,
+              );
+              expect(converted.length).toBeGreaterThanOrEqual(1);
+              expect(await writeAndWait(promoted.port, [['SET', 'k', 'v']], 2, 10_000)).toBe(2);
+              expect(await command(old.port, 'GET', 'k')).toBe('v');
+              await t.waitSettled();
+            }),
+          timeout(FAILOVER_TEST_MS * 2),
         );
 
     if (only.includes('restart'))
@@ -932,18 +1084,22 @@ export function sentinelSuite(
           // one from the others' hello messages on the instances it knows.
           await t.restartSentinel(s2);
           const log2 = await t.events(s2);
+          // (Unless it already knew by the time we subscribed.)
+          const knewAlready = (await t.masterPort(s2)) === promoted.port;
           expect(await t.sentinel(s2, 'MYID')).toBe(ids[2]);
           await until(
             async () => (await t.masterPort(s2)) === promoted.port,
             `${s2.name} to learn the new master ${promoted.port}`,
             20_000,
           );
-          await log2.wait('+config-update-from', undefined, 5000);
-          await log2.wait(
-            '+switch-master',
-            `${MASTER_NAME} 127.0.0.1 ${old.port} 127.0.0.1 ${promoted.port}`,
-            5000,
-          );
+          if (!knewAlready) {
+            await log2.wait('+config-update-from', undefined, 5000);
+            await log2.wait(
+              '+switch-master',
+              `${MASTER_NAME} 127.0.0.1 ${old.port} 127.0.0.1 ${promoted.port}`,
+              5000,
+            );
+          }
           const after2 = fields(await t.sentinel(s2, 'MASTER', MASTER_NAME));
           expect(after2.get('config-epoch')).toBe(before.get('config-epoch'));
 
@@ -966,58 +1122,65 @@ export function sentinelSuite(
           expect(Number(after1.get('num-other-sentinels'))).toBe(2);
           await t.waitSettled(1); // the old master stays down here;
         },
-        FAILOVER_TEST_MS,
+        timeout(FAILOVER_TEST_MS),
       );
 
     if (only.includes('minority'))
-      it('a minority of sentinels does not fail over: no quorum, no +odown; quorum 1 but no majority, never elected', async (ctx) => {
-        const t = await start(ctx);
-        const [s0, s1, s2] = t.sentinels as [Node, Node, Node];
-        const old = t.master;
-        const log = await t.events(s0);
-        expect(String(await t.sentinel(s0, 'CKQUORUM', MASTER_NAME))).toMatch(
-          /^OK 3 usable Sentinels/,
-        );
-        await t.kill(s1);
-        await t.kill(s2);
-        await until(
-          async () =>
-            /^-NOQUORUM 1 usable Sentinels/.test(
-              String(await t.sentinel(s0, 'CKQUORUM', MASTER_NAME)),
-            ),
-          'CKQUORUM to report NOQUORUM once two sentinels are down',
-        );
-        await t.kill(old);
-        await log.wait('+sdown', masterDetails(old.port), 10_000);
+      it(
+        'a minority of sentinels does not fail over: no quorum, no +odown; quorum 1 but no majority, never elected',
+        async (ctx) => {
+          const t = await start(ctx);
+          const [s0, s1, s2] = t.sentinels as [Node, Node, Node];
+          const old = t.master;
+          const log = await t.events(s0);
+          expect(String(await t.sentinel(s0, 'CKQUORUM', MASTER_NAME))).toMatch(
+            /^OK 3 usable Sentinels/,
+          );
+          await t.kill(s1);
+          await t.kill(s2);
+          await until(
+            async () =>
+              /^-NOQUORUM 1 usable Sentinels/.test(
+                String(await t.sentinel(s0, 'CKQUORUM', MASTER_NAME)),
+              ),
+            'CKQUORUM to report NOQUORUM once two sentinels are down',
+          );
+          await t.kill(old);
+          await log.wait('+sdown', masterDetails(old.port), 10_000);
 
-        // Nobody is promoted, the sentinel keeps the old address, and
-        // (quorum 2) the master is never objectively down.
-        const unchanged = async (forbidden: string[]): Promise<string | null> => {
-          const port = await t.masterPort(s0);
-          if (port !== old.port) return `master moved: ${port}`;
-          for (const r of t.replicas)
-            if (infoValue(await t.replication(r), 'role') !== 'slave') return `${r.name} promoted`;
-          const bad = log.events.find((e) => forbidden.includes(e.channel));
-          return bad === undefined ? null : `${bad.channel} ${bad.message}`;
-        };
-        const never = ['+elected-leader', '+selected-slave', '+promoted-slave', '+switch-master'];
-        await holdsFor(4000, 'no failover without a quorum', () =>
-          unchanged([...never, '+odown', '+try-failover']),
-        );
+          // Nobody is promoted, the sentinel keeps the old address, and
+          // (quorum 2) the master is never objectively down.
+          const unchanged = async (forbidden: string[]): Promise<string | null> => {
+            const port = await t.masterPort(s0);
+            if (port !== old.port) return `master moved: ${port}`;
+            for (const r of t.replicas)
+              if (infoValue(await t.replication(r), 'role') !== 'slave')
+                return `${r.name} promoted`;
+            const bad = log.events.find((e) => forbidden.includes(e.channel));
+            return bad === undefined ? null : `${bad.channel} ${bad.message}`;
+          };
+          const never = ['+elected-leader', '+selected-slave', '+promoted-slave', '+switch-master'];
+          await holdsFor(4000, 'no failover without a quorum', () =>
+            unchanged([...never, '+odown', '+try-failover']),
+          );
 
-        // Quorum 1: the lone sentinel may call the master objectively down
-        // and try, but it cannot win a majority of the 3 votes.
-        expect(await t.sentinel(s0, 'SET', MASTER_NAME, 'quorum', '1')).toBe('OK');
-        await log.wait('+odown', masterDetails(old.port), 10_000);
-        await log.wait('+try-failover', masterDetails(old.port), 10_000);
-        await holdsFor(4000, 'no failover without a majority', () => unchanged(never));
-      }, 40_000);
+          // Quorum 1: the lone sentinel may call the master objectively down
+          // and try, but it cannot win a majority of the 3 votes.
+          expect(await t.sentinel(s0, 'SET', MASTER_NAME, 'quorum', '1')).toBe('OK');
+          await log.wait('+odown', masterDetails(old.port), 10_000);
+          await log.wait('+try-failover', masterDetails(old.port), 10_000);
+          await holdsFor(4000, 'no failover without a majority', () => unchanged(never));
+        },
+        timeout(40_000),
+      );
     if (only.includes('clients'))
       it(
         'ioredis (sentinels) and node-redis (createSentinel) keep writing across a failover',
         async (ctx) => {
           const t = await start(ctx);
           const old = t.master;
+          // (subscribed to every sentinel: t.switchCounts() below)
+          await Promise.all(t.sentinels.map((s) => t.events(s)));
           const sentinels = t.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port }));
           const io = new Redis({
             sentinels,
@@ -1049,6 +1212,17 @@ export function sentinelSuite(
                 20_000,
               );
             for (const w of writers) await w.stop();
+            // Sentinel itself may fail over twice when a sentinel stalls
+            // right after the switch (seen once with redis-sentinel on a
+            // loaded 2-core box): then writes acknowledged by the
+            // intermediate master can be lost, as Sentinel documents, and
+            // only the resumption is checked.
+            const switches = t.switchCounts();
+            const once = switches.every((n) => n <= 1); // (0: not yet told)
+            if (!once)
+              console.warn(
+                `[${comboName(combo)}] more than one failover (+switch-master per sentinel: ${switches.join(', ')}): not checking the acknowledged writes`,
+              );
             for (const w of writers) {
               const after = w.acked.filter((a) => a.at > switchedAt);
               const first = w.acked.find((a) => a.at > killedAt)!;
@@ -1056,8 +1230,10 @@ export function sentinelSuite(
                 `[${comboName(combo)}] ${w.name}: ${w.acked.length} writes, pause ${first.at - killedAt} ms after SIGKILL`,
               );
               // What was acknowledged after the switch is on the new master.
-              const vals = await command(promoted.port, 'MGET', ...after.map((a) => a.key));
-              expect(vals).toEqual(after.map((a) => a.value));
+              if (once) {
+                const vals = await command(promoted.port, 'MGET', ...after.map((a) => a.key));
+                expect(vals).toEqual(after.map((a) => a.value));
+              }
               expect(first.at - killedAt).toBeLessThan(25_000);
             }
           } finally {
@@ -1065,7 +1241,7 @@ export function sentinelSuite(
             await nr.destroy().catch(() => undefined);
           }
         },
-        FAILOVER_TEST_MS,
+        timeout(FAILOVER_TEST_MS),
       );
   });
 }
