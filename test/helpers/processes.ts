@@ -25,14 +25,37 @@ export function skipMessage(binary: string): string {
   return `${binary} is not installed: skipping tests against the real Redis (apt-get install redis-server redis-tools)`;
 }
 
+/**
+ * A port free on 127.0.0.1 for a server a test is about to start. Chosen
+ * below the kernel's ephemeral range (32768+ on Linux), where the source
+ * ports of the many client connections tests open are taken from: a port
+ * handed out by the kernel could be the source port of a connection by the
+ * time the server binds it. Random, so that parallel test files rarely
+ * pick the same one; checked by binding it.
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    if (await canListen(port)) return port;
+  }
+  return listenPort(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenPort(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenPort(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
 }

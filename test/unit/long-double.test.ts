@@ -10,6 +10,7 @@ import {
   type LongDouble,
 } from '../../src/store/long-double.js';
 import { mulberry32 as seededRandom } from '../helpers/random.js';
+import { freePort } from '../helpers/processes.js';
 
 const NOT_A_FLOAT = 'ERR value is not a valid float';
 const NOT_FINITE = 'ERR increment would produce NaN or Infinity';
@@ -358,22 +359,6 @@ function pipeline(port: number, commands: string[][]): Promise<string[]> {
         socket.destroy();
         resolve(replies);
       }
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('no TCP address'));
-        return;
-      }
-      server.close(() => resolve(address.port));
     });
   });
 }

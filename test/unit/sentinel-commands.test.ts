@@ -17,6 +17,7 @@ import {
   loadSentinelState,
 } from '../../src/sentinel/start.js';
 import type { Sentinel } from '../../src/sentinel/sentinel.js';
+import { freePort } from '../helpers/processes.js';
 
 const PEER = 'e'.repeat(40);
 let dir = '';
@@ -24,15 +25,6 @@ let file = '';
 let server: Server;
 let sentinel: Sentinel;
 let port = 0;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** One command on a fresh connection, its reply parsed. */
 async function cmd(...argv: string[]): Promise<Reply> {
