@@ -138,8 +138,12 @@ class Cursor {
       // Copy what the input has of the slab's range: all of it for a whole
       // file, what has arrived so far for a stream (topped up later; views
       // already handed out cover only bytes copied before).
+      // A stream's rebuilt buffer may have dropped bytes of the slab's range
+      // that were never copied (they were not values): nothing will ask for
+      // them again, so the copy starts at the buffer's first byte.
+      const from = Math.max(this.slabFilled, 0);
       const end = Math.min(this.data.length, this.slabStart + SLAB_SIZE);
-      this.data.copy(this.slab, this.slabFilled - this.slabStart, this.slabFilled, end);
+      this.data.copy(this.slab, from - this.slabStart, from, end);
       this.slabFilled = end;
     }
     const at = pos - this.slabStart;

@@ -1,5 +1,6 @@
 import type { Database, Entry, SnapshotHook } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
+import type { ShardedMap } from '../store/sharded-map.js';
 import { isString } from '../store/values.js';
 import { Crc64 } from './crc64.js';
 import {
@@ -67,7 +68,7 @@ interface CapturedDb {
   /** Position in Snapshot.captured, the order of the walk. */
   index: number;
   id: number;
-  dict: Map<string, Entry>;
+  dict: ShardedMap<Entry>;
   size: number;
   expires: number;
   /** Records of keys changed before their database's turn, already encoded. */
@@ -93,7 +94,7 @@ export class Snapshot implements SnapshotHook {
   private state: 'idle' | 'writing' | 'ending' | 'done' = 'idle';
   private generation = 0;
   private captured: CapturedDb[] = [];
-  private readonly byMap = new Map<Map<string, Entry>, CapturedDb>();
+  private readonly byMap = new Map<ShardedMap<Entry>, CapturedDb>();
   /** Index in `captured` of the database being written; its header is out. */
   private current = -1;
   private iterator: IterableIterator<[string, Entry]> | null = null;

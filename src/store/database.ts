@@ -1,4 +1,5 @@
 import { globMatch } from './glob.js';
+import { ShardedMap } from './sharded-map.js';
 import { StringEncodingHint, type StoredValue } from './values.js';
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -171,9 +172,9 @@ export interface KeyspaceContext {
  * and RANDOMKEY probes random slots.
  */
 export class Database {
-  dict = new Map<string, Entry>();
+  dict = new ShardedMap<Entry>();
   /** Keys with a TTL, iterated by the active expire cycle. */
-  volatile = new Map<string, Entry>();
+  volatile = new ShardedMap<Entry>();
   private slots: Array<string | undefined> = [];
   private freeSlots: number[] = [];
   private expireCursor: IterableIterator<[string, Entry]> | null = null;
@@ -363,8 +364,8 @@ export class Database {
     const removed = this.dict.size;
     // Fresh structures rather than clearing in place: O(1) however many keys,
     // and whoever still iterates the old ones (a snapshot) keeps them whole.
-    this.dict = new Map();
-    this.volatile = new Map();
+    this.dict = new ShardedMap();
+    this.volatile = new ShardedMap();
     this.slots = [];
     this.freeSlots = [];
     this.expireCursor = null;
