@@ -167,29 +167,8 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   installProcessHandlers(server, log);
-  log.notice('monotonic clock: POSIX clock_gettime');
-  try {
-    await server.listen();
-  } catch (err) {
-    if (err instanceof ListenError) {
-      log.warning(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  await listenAndAnnounce(server, config, log, 'standalone');
   const unixSocket = config.get('unixsocket');
-  if (server.tcpPort === 0 && unixSocket === '') {
-    // Nothing would keep the event loop alive: Redis refuses this set-up too.
-    log.warning('Configured to not listen anywhere, exiting.');
-    process.exit(1);
-  }
-  // As redis-server: the logo on a terminal (log to stdout) or when forced,
-  // otherwise one line that log parsers can use.
-  const showLogo =
-    config.get('always-show-logo') ||
-    (config.get('logfile') === '' && process.stdout.isTTY === true);
-  if (!showLogo) log.notice(`Running mode=standalone, port=${server.tcpPort}.`);
-  else if (log.enabled('notice')) log.raw(logo(server.tcpPort));
   log.warning('Server initialized');
   server.writePidFile();
   // Listening already: clients connecting meanwhile are answered -LOADING.
@@ -217,6 +196,22 @@ async function main(argv: string[]): Promise<void> {
 async function runSentinel(config: Config, log: Logger, state: SentinelState): Promise<void> {
   const { server, sentinel } = createSentinel(config, log, state);
   installProcessHandlers(server, log, sentinel);
+  await listenAndAnnounce(server, config, log, 'sentinel');
+  server.writePidFile();
+  sentinel.start();
+}
+
+/**
+ * Opens the listening sockets (a failure is fatal, in Redis's words), then
+ * says so as redis-server does: the logo on a terminal (log to stdout) or
+ * when forced, otherwise one line that log parsers can use.
+ */
+async function listenAndAnnounce(
+  server: Server,
+  config: Config,
+  log: Logger,
+  mode: 'standalone' | 'sentinel',
+): Promise<void> {
   log.notice('monotonic clock: POSIX clock_gettime');
   try {
     await server.listen();
@@ -227,13 +222,16 @@ async function runSentinel(config: Config, log: Logger, state: SentinelState): P
     }
     throw err;
   }
+  if (server.tcpPort === 0 && config.get('unixsocket') === '') {
+    // Nothing would keep the event loop alive: Redis refuses this set-up too.
+    log.warning('Configured to not listen anywhere, exiting.');
+    process.exit(1);
+  }
   const showLogo =
     config.get('always-show-logo') ||
     (config.get('logfile') === '' && process.stdout.isTTY === true);
-  if (!showLogo) log.notice(`Running mode=sentinel, port=${server.tcpPort}.`);
-  else if (log.enabled('notice')) log.raw(logo(server.tcpPort, 'sentinel'));
-  server.writePidFile();
-  sentinel.start();
+  if (!showLogo) log.notice(`Running mode=${mode}, port=${server.tcpPort}.`);
+  else if (log.enabled('notice')) log.raw(logo(server.tcpPort, mode));
 }
 
 function installProcessHandlers(
