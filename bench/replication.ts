@@ -44,13 +44,13 @@
  * BENCH_NODE_FLAGS (Node flags for resplica servers, e.g. "--trace-gc", whose
  * output lands in the kept logs), BENCH_JSON=1 (also print JSON).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datasetKeys, populate } from './lib/dataset.js';
-import { freePort, has } from './lib/process.js';
+import { freePort, has, ProcessPool, type BenchProcess } from './lib/process.js';
 import { medianOf, table, type MetricSpec, type Metrics } from './lib/report.js';
 import { percentile, startProber, startWriter } from './lib/load.js';
 import { Conn, encode, infoField, replyText, sleep, type Reply } from './lib/resp.js';
@@ -65,22 +65,12 @@ const HOST = '127.0.0.1';
 // ---------------------------------------------------------------------------
 
 type TargetName = 'redis' | 'resplica';
-
-interface Server {
-  name: TargetName;
-  role: string;
-  port: number;
-  dir: string;
-  proc: ChildProcess;
-  log(): string;
-}
+type Server = BenchProcess;
 
 /** Extra Node flags for resplica servers (BENCH_NODE_FLAGS, e.g. "--trace-gc"). */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 
-const running = new Set<Server>();
-let logDir = '';
-let logSeq = 0;
+const pool = new ProcessPool();
 
 /** Starts a server in a fresh directory and waits until it answers PONG. */
 async function launch(name: TargetName, role: string): Promise<Server> {
@@ -91,68 +81,10 @@ async function launch(name: TargetName, role: string): Promise<Server> {
     name === 'redis'
       ? ['redis-server', [...common, '--appendonly', 'no']]
       : [process.execPath, [...NODE_FLAGS, MAIN, ...common]];
-  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const keep = (d: Buffer): void => {
-    log += d.toString('utf8');
-    if (log.length > 1_000_000) log = log.slice(-500_000);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  const server: Server = { name, role, port, dir, proc, log: () => log };
-  running.add(server);
-  try {
-    await waitPong(server, 30_000);
-  } catch (err) {
-    await stop(server);
-    throw err;
-  }
-  return server;
+  return pool.start(command, args, { name, role, port, dir });
 }
 
-/** Polls PING every 10 ms (bounded) until it answers PONG. */
-async function waitPong(server: Server, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  let conn: Conn | null = null;
-  try {
-    while (performance.now() < deadline) {
-      if (server.proc.exitCode !== null || server.proc.signalCode !== null)
-        throw new Error(`${server.name} exited:\n${server.log().slice(-2000)}`);
-      if (conn === null) conn = await Conn.connect(server.port).catch(() => null);
-      if (conn !== null) {
-        const r = await conn.call(['PING'], 10_000).catch(() => null);
-        if (r === 'PONG') return;
-        if (r === null) conn = null;
-      }
-      await sleep(10);
-    }
-  } finally {
-    conn?.close();
-  }
-  throw new Error(`${server.name} on ${server.port} did not answer PONG`);
-}
-
-/** Kills the server (SIGKILL, by pid), keeps its log, removes its directory. */
-async function stop(server: Server): Promise<void> {
-  const p = server.proc;
-  if (p.exitCode === null && p.signalCode === null)
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill('SIGKILL');
-    });
-  running.delete(server);
-  rmSync(server.dir, { recursive: true, force: true });
-  if (logDir !== '')
-    writeFileSync(
-      path.join(logDir, `${String(++logSeq).padStart(3, '0')}-${server.name}-${server.role}.log`),
-      server.log(),
-    );
-}
-
-function killAllSync(): void {
-  for (const s of running)
-    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-}
+const stop = (server: Server): Promise<void> => pool.stop(server);
 
 // ---------------------------------------------------------------------------
 // Replication state, read from INFO.
@@ -512,8 +444,9 @@ async function main(): Promise<void> {
     console.error('redis-server is not installed (apt-get install redis-server): no ratios.');
     products.splice(products.indexOf('redis'), 1);
   }
-  logDir = path.join(os.tmpdir(), `bench-replication-logs-${process.pid}`);
+  const logDir = path.join(os.tmpdir(), `bench-replication-logs-${process.pid}`);
   mkdirSync(logDir, { recursive: true });
+  pool.logDir = logDir;
   const started = performance.now();
   const results: { round: number; redis: Metrics | null; resplica: Metrics | null }[] = [];
   for (let round = 1; round <= rounds; round++) {
@@ -547,15 +480,15 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ keys, rounds, requests, results, median: summary }));
 }
 
-process.on('exit', killAllSync);
+process.on('exit', () => pool.killAllSync());
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
   process.once(sig, () => {
-    killAllSync();
+    pool.killAllSync();
     process.exit(130);
   });
 
 main().catch((err: unknown) => {
   console.error(err);
-  killAllSync();
+  pool.killAllSync();
   process.exit(1);
 });

@@ -30,13 +30,12 @@
  * "redis,resplica"), BENCH_KILL_AFTER_MS (default 5000), BENCH_JSON=1
  * (also print JSON).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, has } from './lib/process.js';
+import { freePort, has, ProcessPool, type BenchProcess } from './lib/process.js';
 import { medianOf, table, type MetricSpec, type Metrics } from './lib/report.js';
 import { Conn, infoField, replyText, sleep, type Reply } from './lib/resp.js';
 
@@ -47,16 +46,9 @@ const NAME = 'mymaster';
 
 type TargetName = 'redis' | 'resplica';
 
-interface Proc {
-  name: TargetName;
-  role: string;
-  port: number;
-  dir: string;
-  proc: ChildProcess;
-  log(): string;
-}
+type Proc = BenchProcess;
 
-const running = new Set<Proc>();
+const pool = new ProcessPool();
 
 /** Starts a data server or a sentinel in a fresh directory; waits for PONG. */
 async function launch(
@@ -74,55 +66,11 @@ async function launch(
     name === 'redis'
       ? [sentinel ? 'redis-sentinel' : 'redis-server', [conf, ...args]]
       : [process.execPath, [MAIN, conf, ...args, ...(sentinel ? ['--sentinel'] : [])]];
-  const proc = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const keep = (d: Buffer): void => {
-    log += d.toString('utf8');
-    if (log.length > 200_000) log = log.slice(-100_000);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  const p: Proc = { name, role, port, dir, proc, log: () => log };
-  running.add(p);
-  try {
-    await waitPong(p, 30_000);
-  } catch (err) {
-    await stop(p);
-    throw err;
-  }
-  return p;
+  return pool.start(command, argv, { name, role, port, dir }, 200_000);
 }
 
-async function waitPong(p: Proc, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (p.proc.exitCode !== null || p.proc.signalCode !== null)
-      throw new Error(`${p.name} ${p.role} exited:\n${p.log().slice(-2000)}`);
-    if ((await ask(p.port, ['PING'])) === 'PONG') return;
-    await sleep(10);
-  }
-  throw new Error(`${p.name} ${p.role} on ${p.port} did not answer PONG`);
-}
-
-/** SIGKILL by pid; waits for the exit. */
-async function kill(p: Proc): Promise<void> {
-  if (p.proc.exitCode === null && p.proc.signalCode === null)
-    await new Promise<void>((resolve) => {
-      p.proc.once('exit', () => resolve());
-      p.proc.kill('SIGKILL');
-    });
-}
-
-async function stop(p: Proc): Promise<void> {
-  await kill(p);
-  running.delete(p);
-  rmSync(p.dir, { recursive: true, force: true });
-}
-
-function killAllSync(): void {
-  for (const p of running)
-    if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
-}
+const kill = (p: Proc): Promise<void> => pool.kill(p);
+const stop = (p: Proc): Promise<void> => pool.stop(p);
 
 /** One command on a fresh connection; null when it cannot connect or times out. */
 async function ask(port: number, args: string[], timeoutMs = 2000): Promise<Reply> {
@@ -446,15 +394,15 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ rounds, results, median: summary }));
 }
 
-process.on('exit', killAllSync);
+process.on('exit', () => pool.killAllSync());
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
   process.once(sig, () => {
-    killAllSync();
+    pool.killAllSync();
     process.exit(130);
   });
 
 main().catch((err: unknown) => {
   console.error(replyText(String(err)));
-  killAllSync();
+  pool.killAllSync();
   process.exit(1);
 });
