@@ -753,6 +753,22 @@ function streamedCalls(
 
 const noKeys: RdbRecordHandler = { aux: () => {}, key: () => {} };
 
+/**
+ * Flips one to three random bytes of `file` and checks that the incremental
+ * reader (random chunks, random yields) ends as the whole-file reader does.
+ */
+function expectSameOutcome(file: Buffer, rand: () => number, label: string): void {
+  const copy = Buffer.from(file);
+  const flips = 1 + Math.floor(rand() * 3);
+  for (let k = 0; k < flips; k++)
+    copy[9 + Math.floor(rand() * (copy.length - 9))] = Math.floor(rand() * 256);
+  const whole = outcomeOf(() => wholeFileCalls(copy, { verifyChecksum: false }));
+  const streamed = outcomeOf(() =>
+    streamedCalls(copy, () => Math.floor(rand() * 20000), rand, { verifyChecksum: false }),
+  );
+  expect(streamed, label).toBe(whole);
+}
+
 /** 'ok', or the RdbFormatError's message and offset. */
 function outcomeOf(run: () => unknown): string {
   try {
@@ -978,31 +994,11 @@ describe('RdbReader.incremental: parsing a file while it arrives', () => {
   it('reports corruption as the whole-file reader does, at the same offsets', () => {
     const rand = mulberry32(99);
     const file = writerFile(rand, false);
-    for (let trial = 0; trial < 60; trial++) {
-      const copy = Buffer.from(file);
-      const flips = 1 + Math.floor(rand() * 3);
-      for (let k = 0; k < flips; k++)
-        copy[9 + Math.floor(rand() * (copy.length - 9))] = Math.floor(rand() * 256);
-      const whole = outcomeOf(() => wholeFileCalls(copy, { verifyChecksum: false }));
-      const streamed = outcomeOf(() =>
-        streamedCalls(copy, () => Math.floor(rand() * 20000), rand, { verifyChecksum: false }),
-      );
-      expect(streamed, `trial ${trial}`).toBe(whole);
-    }
+    for (let trial = 0; trial < 60; trial++) expectSameOutcome(file, rand, `trial ${trial}`);
     // Seeds that once made a rebuilt stream buffer copy bytes it had
     // dropped (a value's slab range starting before the buffer).
-    for (const seed of [1281, 2770, ...Array.from({ length: 150 }, (_, i) => 5000 + i)]) {
-      const r = mulberry32(seed);
-      const copy = Buffer.from(file);
-      const flips = 1 + Math.floor(r() * 3);
-      for (let k = 0; k < flips; k++)
-        copy[9 + Math.floor(r() * (copy.length - 9))] = Math.floor(r() * 256);
-      const whole = outcomeOf(() => wholeFileCalls(copy, { verifyChecksum: false }));
-      const streamed = outcomeOf(() =>
-        streamedCalls(copy, () => Math.floor(r() * 20000), r, { verifyChecksum: false }),
-      );
-      expect(streamed, `seed ${seed}`).toBe(whole);
-    }
+    for (const seed of [1281, 2770, ...Array.from({ length: 150 }, (_, i) => 5000 + i)])
+      expectSameOutcome(file, mulberry32(seed), `seed ${seed}`);
     expectFormatError(() => streamWhole(Buffer.from('REDIT0010\xff', 'latin1')), /signature/);
     expectFormatError(() => streamWhole(Buffer.from('REDIS0011\xff', 'latin1')), /version 11/);
     expectFormatError(() => streamWhole(Buffer.from('REDIS')), /Unexpected EOF/);
