@@ -43,7 +43,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { populate } from './lib/dataset.js';
 import { freePort, has } from './lib/process.js';
-import { medianOf, table, type MetricSpec, type Metrics } from './lib/report.js';
+import { interleavedRounds, type MetricSpec, type Metrics } from './lib/report.js';
 import { percentile, startProber, startWriter } from './lib/load.js';
 import { Conn, infoField, replyText, sleep, type Reply } from './lib/resp.js';
 
@@ -337,34 +337,20 @@ async function main(): Promise<void> {
     console.error('redis-server is not installed (apt-get install redis-server): no ratios.');
     targets.splice(targets.indexOf('redis'), 1);
   }
-  const results: { round: number; redis: Metrics | null; resplica: Metrics | null }[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const row: { round: number; redis: Metrics | null; resplica: Metrics | null } = {
-      round,
-      redis: null,
-      resplica: null,
-    };
-    for (const name of targets) {
-      console.error(`round ${round}/${rounds}: ${name}, ${keys} keys`);
+  const { results, summary } = await interleavedRounds(
+    METRICS,
+    targets,
+    rounds,
+    `${keys} keys`,
+    async (name) => {
       try {
-        row[name] = await turn(name, keys);
+        return await turn(name, keys);
       } catch (err) {
         console.error(`  [${name}] failed: ${String(err)}`);
+        return null;
       }
-    }
-    results.push(row);
-    console.log(table(METRICS, `round ${round} (${keys} keys)`, row.redis, row.resplica));
-  }
-  const pick = (name: TargetName): Metrics[] =>
-    results.map((r) => r[name]).filter((m): m is Metrics => m !== null);
-  const summary = {
-    redis: medianOf(METRICS, pick('redis')),
-    resplica: medianOf(METRICS, pick('resplica')),
-  };
-  if (rounds > 1)
-    console.log(
-      table(METRICS, `median of ${rounds} rounds (${keys} keys)`, summary.redis, summary.resplica),
-    );
+    },
+  );
   const worst = summary.resplica?.bg_ping_max_ms;
   const mem = summary.resplica?.bg_peak_rss_x;
   console.log(

@@ -49,9 +49,9 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { datasetKeys, populate } from './lib/dataset.js';
+import { populate } from './lib/dataset.js';
 import { freePort, has, ProcessPool, type BenchProcess } from './lib/process.js';
-import { medianOf, table, type MetricSpec, type Metrics } from './lib/report.js';
+import { interleavedRounds, type MetricSpec, type Metrics } from './lib/report.js';
 import { percentile, startProber, startWriter } from './lib/load.js';
 import { Conn, encode, infoField, replyText, sleep, type Reply } from './lib/resp.js';
 
@@ -448,30 +448,13 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   pool.logDir = logDir;
   const started = performance.now();
-  const results: { round: number; redis: Metrics | null; resplica: Metrics | null }[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const row: { round: number; redis: Metrics | null; resplica: Metrics | null } = {
-      round,
-      redis: null,
-      resplica: null,
-    };
-    for (const name of products) {
-      console.error(`round ${round}/${rounds}: ${name}, ${datasetKeys(keys)} keys`);
-      row[name] = await turn(name, keys, requests, steps);
-    }
-    results.push(row);
-    console.log(table(METRICS, `round ${round} (${keys} keys)`, row.redis, row.resplica));
-  }
-  const pick = (name: TargetName): Metrics[] =>
-    results.map((r) => r[name]).filter((m): m is Metrics => m !== null);
-  const summary = {
-    redis: medianOf(METRICS, pick('redis')),
-    resplica: medianOf(METRICS, pick('resplica')),
-  };
-  if (rounds > 1)
-    console.log(
-      table(METRICS, `median of ${rounds} rounds (${keys} keys)`, summary.redis, summary.resplica),
-    );
+  const { results, summary } = await interleavedRounds(
+    METRICS,
+    products,
+    rounds,
+    `${keys} keys`,
+    (name) => turn(name, keys, requests, steps),
+  );
   console.log(`\nresplica targets: ${targets(summary.redis, summary.resplica)}`);
   console.log(
     `\nwall time ${((performance.now() - started) / 1000).toFixed(0)} s; server logs in ${logDir}`,

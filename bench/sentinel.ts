@@ -36,7 +36,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, has, ProcessPool, type BenchProcess } from './lib/process.js';
-import { medianOf, table, type MetricSpec, type Metrics } from './lib/report.js';
+import { interleavedRounds, type MetricSpec, type Metrics } from './lib/report.js';
 import { Conn, infoField, replyText, sleep, type Reply } from './lib/resp.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -367,28 +367,7 @@ async function main(): Promise<void> {
     products.splice(products.indexOf('redis'), 1);
   }
   const started = performance.now();
-  const results: { round: number; redis: Metrics | null; resplica: Metrics | null }[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const row: { round: number; redis: Metrics | null; resplica: Metrics | null } = {
-      round,
-      redis: null,
-      resplica: null,
-    };
-    for (const name of products) {
-      console.error(`round ${round}/${rounds}: ${name}`);
-      row[name] = await turn(name);
-    }
-    results.push(row);
-    console.log(table(METRICS, `round ${round}`, row.redis, row.resplica));
-  }
-  const pick = (name: TargetName): Metrics[] =>
-    results.map((r) => r[name]).filter((m): m is Metrics => m !== null);
-  const summary = {
-    redis: medianOf(METRICS, pick('redis')),
-    resplica: medianOf(METRICS, pick('resplica')),
-  };
-  if (rounds > 1)
-    console.log(table(METRICS, `median of ${rounds} rounds`, summary.redis, summary.resplica));
+  const { results, summary } = await interleavedRounds(METRICS, products, rounds, '', turn);
   console.log(`\nwall time ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (process.env.BENCH_JSON === '1')
     console.log(JSON.stringify({ rounds, results, median: summary }));

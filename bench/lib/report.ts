@@ -57,3 +57,49 @@ export function medianOf(specs: readonly MetricSpec[], samples: Metrics[]): Metr
   }
   return out;
 }
+
+export type Product = 'redis' | 'resplica';
+
+/** One round: each product's metrics (null when it was not run or failed). */
+export interface Round {
+  round: number;
+  redis: Metrics | null;
+  resplica: Metrics | null;
+}
+
+/**
+ * The products take turns, `rounds` times (redis, resplica, redis, ...), so
+ * that the noise of a shared box falls on both alike; each round's table is
+ * printed as it ends, then the medians when there was more than one round.
+ * `label` names the run in the headings ("1000000 keys").
+ */
+export async function interleavedRounds(
+  specs: readonly MetricSpec[],
+  products: readonly Product[],
+  rounds: number,
+  label: string,
+  turn: (name: Product) => Promise<Metrics | null>,
+): Promise<{ results: Round[]; summary: { redis: Metrics | null; resplica: Metrics | null } }> {
+  const suffix = label === '' ? '' : ` (${label})`;
+  const results: Round[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const row: Round = { round, redis: null, resplica: null };
+    for (const name of products) {
+      console.error(`round ${round}/${rounds}: ${name}${label === '' ? '' : `, ${label}`}`);
+      row[name] = await turn(name);
+    }
+    results.push(row);
+    console.log(table(specs, `round ${round}${suffix}`, row.redis, row.resplica));
+  }
+  const pick = (name: Product): Metrics[] =>
+    results.map((r) => r[name]).filter((m): m is Metrics => m !== null);
+  const summary = {
+    redis: medianOf(specs, pick('redis')),
+    resplica: medianOf(specs, pick('resplica')),
+  };
+  if (rounds > 1)
+    console.log(
+      table(specs, `median of ${rounds} rounds${suffix}`, summary.redis, summary.resplica),
+    );
+  return { results, summary };
+}
